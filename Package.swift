@@ -1,0 +1,88 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Module rules (see README.md, "Modules"): CLMDB is imported by KooplogStore only; the store knows
+// bytes and sequences, the domain knows events, the engine joins them; `kooplog` maps commands to
+// engine calls and errors to exit codes. `Tools/check-imports` enforces this in CI.
+let package = Package(
+    name: "Kooplog",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kooplog", targets: ["kooplog"]),
+        .library(name: "KooplogEngine", targets: ["KooplogEngine"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .target(
+            name: "KooplogStore",
+            dependencies: ["CLMDB", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(name: "KooplogDomain"),
+        .target(name: "KooplogProjections", dependencies: ["KooplogDomain"]),
+        .target(
+            name: "KooplogEngine",
+            dependencies: ["KooplogStore", "KooplogDomain", "KooplogProjections"]
+        ),
+        .executableTarget(
+            name: "kooplog",
+            dependencies: [
+                "KooplogEngine", "KooplogDomain", "KooplogStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "kooplog-bench",
+            dependencies: ["KooplogStore", "KooplogEngine", "KooplogDomain"],
+            path: "Tools/kooplog-bench"
+        ),
+        .executableTarget(
+            name: "kooplog-torture",
+            dependencies: ["KooplogStore", "KooplogEngine", "KooplogDomain"],
+            path: "Tests/kooplog-torture"
+        ),
+        .target(
+            name: "KooplogTestSupport",
+            dependencies: ["KooplogStore", "KooplogEngine", "KooplogDomain"],
+            path: "Tests/KooplogTestSupport"
+        ),
+        .testTarget(
+            name: "KooplogStoreTests",
+            dependencies: ["KooplogStore", "KooplogTestSupport"]
+        ),
+        .testTarget(
+            name: "KooplogDomainTests",
+            dependencies: ["KooplogDomain", "KooplogTestSupport"]
+        ),
+        .testTarget(
+            name: "KooplogProjectionsTests",
+            dependencies: ["KooplogProjections", "KooplogDomain", "KooplogTestSupport"]
+        ),
+        .testTarget(
+            name: "KooplogEngineTests",
+            dependencies: ["KooplogEngine", "KooplogStore", "KooplogDomain", "KooplogTestSupport"]
+        ),
+        .testTarget(
+            name: "KooplogCLITests",
+            dependencies: ["kooplog", "kooplog-torture", "KooplogTestSupport", "KooplogEngine", "KooplogStore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(contentsOf: [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+    ])
+    target.swiftSettings = settings
+}

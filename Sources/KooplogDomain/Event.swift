@@ -1,0 +1,208 @@
+/// One fact as the treasurer states it (SPEC.md §2): type, org, business date, optional
+/// idempotency key, and the type's data.
+public struct Event: Sendable, Equatable {
+    public var org: OrgNumber
+    public var date: CalendarDate
+    public var id: String?
+    public var body: EventBody
+
+    public init(org: OrgNumber, date: CalendarDate, id: String? = nil, body: EventBody) {
+        self.org = org
+        self.date = date
+        self.id = id
+        self.body = body
+    }
+
+    public var type: String { body.type }
+
+    static let envelopeKeys: Set<String> = ["type", "org", "date", "id", "data"]
+
+    /// Decodes one input event (SPEC.md §2). Refusals carry the field's path.
+    public static func decode(_ value: JSON) throws(Refusal) -> Event {
+        guard case .object(let object) = value else {
+            throw Refusal(.notAnObject, "an event must be a JSON object {…}, not \(value.kindName)")
+        }
+        for key in object.keys where !envelopeKeys.contains(key) {
+            let hint = ["seq", "recorded", "by", "v", "hash", "prev"].contains(key)
+                ? " (the ledger adds \(key) itself)" : ""
+            throw Refusal(.unknownField, field: key, "is not a field of an event\(hint); fields are type, org, date, id, data")
+        }
+        guard let typeValue = object["type"] else { throw Refusal(.missingField, field: "type", "is required, e.g. \"invoice.paid\"") }
+        guard case .string(let type) = typeValue else { throw Refusal(.wrongType, field: "type", "must be text, not \(typeValue.kindName)") }
+        let org = try decodeOrg(object["org"])
+        guard let dateValue = object["date"] else { throw Refusal(.missingField, field: "date", "is required (YYYY-MM-DD)") }
+        let date = try FieldReader.checkedDate(dateValue, field: "date")
+        let id = try decodeID(object["id"])
+        guard let data = object["data"] else { throw Refusal(.missingField, field: "data", "is required (an object with the type's fields)") }
+        let body = try EventCatalogue.decode(type: type, data: data)
+        return Event(org: org, date: date, id: id, body: body)
+    }
+
+    static func decodeOrg(_ value: JSON?) throws(Refusal) -> OrgNumber {
+        guard let value else { throw Refusal(.missingField, field: "org", "is required (the organisation number NNNNNN-NNNN)") }
+        guard case .string(let text) = value else { throw Refusal(.wrongType, field: "org", "must be text \"NNNNNN-NNNN\", not \(value.kindName)") }
+        switch OrgNumber.parse(text) {
+        case .success(let org): return org
+        case .failure(.shape):
+            throw Refusal(.invalidOrgNumber, field: "org", "\"\(text)\" is not an organisation number; write NNNNNN-NNNN, e.g. 769629-1234")
+        case .failure(.checkDigit(let expected)):
+            throw Refusal(.invalidOrgNumber, field: "org",
+                "\"\(text)\" has a wrong check digit (the last digit should be \(expected)); check the number")
+        }
+    }
+
+    /// An idempotency key: 1–128 printable ASCII characters.
+    public static func decodeID(_ value: JSON?) throws(Refusal) -> String? {
+        guard let value, value != .null else { return nil }
+        guard case .string(let id) = value else { throw Refusal(.wrongType, field: "id", "must be text, not \(value.kindName)") }
+        try checkID(id)
+        return id
+    }
+
+    public static func checkID(_ id: String) throws(Refusal) {
+        let bytes = Array(id.utf8)
+        guard !bytes.isEmpty, bytes.count <= 128 else {
+            throw Refusal(.invalidIdentifier, field: "id", "must be 1–128 characters long (it has \(bytes.count))")
+        }
+        guard bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }), bytes.first != 0x20, bytes.last != 0x20 else {
+            throw Refusal(.invalidIdentifier, field: "id", "must be printable ASCII characters (no å ä ö, no control characters, no leading or trailing space)")
+        }
+    }
+
+    /// The input form (without ledger metadata): `{"type","org","date","id"?,"data"}`.
+    public var json: JSON {
+        var object = JSONObject([("type", .string(type)), ("org", .string(org.text)), ("date", .date(date)), ("data", .object(body.fields))])
+        if let id { object["id"] = .string(id) }
+        return .object(object)
+    }
+
+    /// The streams this event is indexed under (docs/FORMAT.md, "streams").
+    public var streams: [String] {
+        let o = org.text
+        var result = ["org:\(o)", "type:\(type)"]
+        switch body {
+        case .memberAdmitted(let p): result.append("member:\(o)/\(p.member)")
+        case .memberContributionPaid(let p): result.append("member:\(o)/\(p.member)")
+        case .memberLeft(let p): result.append("member:\(o)/\(p.member)")
+        case .boardElected: result.append("board:\(o)")
+        case .placementStarted(let p): result.append("person:\(o)/\(p.person)")
+        case .placementChanged(let p): result.append("person:\(o)/\(p.person)")
+        case .placementEnded(let p): result.append("person:\(o)/\(p.person)")
+        case .invoiceIssued(let p): result.append("invoice:\(o)/\(p.invoice)")
+        case .invoicePaid(let p): result.append("invoice:\(o)/\(p.invoice)")
+        case .invoiceCredited(let p): result.append("invoice:\(o)/\(p.invoice)")
+        case .billReceived(let p): result.append("bill:\(o)/\(p.bill)")
+        case .billPaid(let p): result.append("bill:\(o)/\(p.bill)")
+        case .grantAwarded(let p): result.append("grant:\(o)/\(p.grant)")
+        case .grantReceived(let p): result.append("grant:\(o)/\(p.grant)")
+        case .grantUsed(let p): result.append("grant:\(o)/\(p.grant)")
+        case .grantRepaid(let p): result.append("grant:\(o)/\(p.grant)")
+        case .subsidyReceived(let p): if let person = p.person { result.append("person:\(o)/\(person)") }
+        case .eventReversed(let p): result.append("reversal:\(p.seq)")
+        default: break
+        }
+        return result
+    }
+}
+
+/// An event as stored: the event plus what the ledger adds (SPEC.md §2).
+public struct RecordedEvent: Sendable, Equatable {
+    public var seq: UInt64
+    /// UTC timestamp `YYYY-MM-DDTHH:MM:SSZ`.
+    public var recorded: String
+    /// Who recorded it.
+    public var by: String
+    /// Schema version of the type when it was stored.
+    public var version: Int
+    public var event: Event
+
+    public init(seq: UInt64, recorded: String, by: String, version: Int = EventCatalogue.currentVersion, event: Event) {
+        self.seq = seq
+        self.recorded = recorded
+        self.by = by
+        self.version = version
+        self.event = event
+    }
+
+    /// The canonical payload that is stored and hashed (docs/FORMAT.md): keys sorted, no white space:
+    /// `{"by","data","date","id"?,"org","recorded","type","v"}`. The seq lives in the record header.
+    public var payload: [UInt8] {
+        var object = JSONObject([
+            ("by", .string(by)), ("data", .object(event.body.fields)), ("date", .date(event.date)), ("org", .string(event.org.text)),
+            ("recorded", .string(recorded)), ("type", .string(event.type)), ("v", .int(version)),
+        ])
+        if let id = event.id { object["id"] = .string(id) }
+        return JSONWriter.canonical(.object(object))
+    }
+
+    /// Decodes a stored payload (any known schema version) back into the event.
+    public static func decode(seq: UInt64, payload: some Collection<UInt8>, upcaster: Upcaster = .standard) throws(Refusal) -> RecordedEvent {
+        let value: JSON
+        do {
+            value = try JSONParser.parse(Array(payload))
+        } catch {
+            throw Refusal(.malformedJSON, "stored payload of seq \(seq) is not JSON: \(error)")
+        }
+        return try decode(seq: seq, envelope: value, allowing: [], upcaster: upcaster)
+    }
+
+    static let storedKeys: Set<String> = ["by", "data", "date", "id", "org", "recorded", "type", "v"]
+
+    /// Decodes a stored envelope object; `allowing` names extra keys to ignore (an export adds
+    /// `seq`, `prev`, `hash`).
+    public static func decode(seq: UInt64, envelope value: JSON, allowing extra: Set<String>, upcaster: Upcaster = .standard) throws(Refusal) -> RecordedEvent {
+        guard case .object(let object) = value else { throw Refusal(.notAnObject, "stored event \(seq) is not an object") }
+        for key in object.keys where !storedKeys.contains(key) && !extra.contains(key) {
+            throw Refusal(.unknownField, field: key, "is not a field of a stored event")
+        }
+        guard let type = object["type"]?.stringValue else { throw Refusal(.missingField, field: "type", "is required") }
+        guard let recorded = object["recorded"]?.stringValue, Timestamp.isValid(recorded) else {
+            throw Refusal(.invalidValue, field: "recorded", "must be a UTC timestamp YYYY-MM-DDTHH:MM:SSZ")
+        }
+        guard let by = object["by"]?.stringValue, !by.isEmpty else { throw Refusal(.missingField, field: "by", "is required") }
+        guard case .number(let versionText)? = object["v"], let version = Int(versionText) else {
+            throw Refusal(.missingField, field: "v", "is required (the schema version)")
+        }
+        let org = try Event.decodeOrg(object["org"])
+        guard let dateValue = object["date"] else { throw Refusal(.missingField, field: "date", "is required") }
+        let date = try FieldReader.checkedDate(dateValue, field: "date")
+        let id = try Event.decodeID(object["id"])
+        guard case .object(let data)? = object["data"] else { throw Refusal(.missingField, field: "data", "is required") }
+        let lifted = try upcaster.upcast(type: type, version: version, data: data)
+        let body = try EventCatalogue.decode(type: type, data: .object(lifted))
+        return RecordedEvent(seq: seq, recorded: recorded, by: by, version: version, event: Event(org: org, date: date, id: id, body: body))
+    }
+}
+
+/// UTC timestamps `YYYY-MM-DDTHH:MM:SSZ` from seconds since 1970.
+public enum Timestamp {
+    public static func format(secondsSince1970 seconds: Int64) -> String {
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let secondOfDay = Int(seconds - days * 86_400)
+        let (y, m, d) = civil(fromDays: days)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(y)-\(two(m))-\(two(d))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
+    }
+
+    public static func isValid(_ text: String) -> Bool {
+        let b = Array(text.utf8)
+        guard b.count == 20, b[10] == UInt8(ascii: "T"), b[19] == UInt8(ascii: "Z"), b[13] == 0x3A, b[16] == 0x3A,
+            CalendarDate(String(decoding: b[0..<10], as: UTF8.self)) != nil
+        else { return false }
+        return [11, 12, 14, 15, 17, 18].allSatisfy { b[$0] >= 0x30 && b[$0] <= 0x39 }
+    }
+
+    /// Howard Hinnant's days-to-civil.
+    static func civil(fromDays days: Int64) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (Int(m <= 2 ? y + 1 : y), Int(m), Int(d))
+    }
+}

@@ -1,0 +1,93 @@
+/// Writes JSON: `canonical` has keys sorted by their UTF-8 bytes, no white space, and only the
+/// escapes JSON requires (docs/FORMAT.md, "Canonical JSON"). The same bytes always hash the same.
+public enum JSONWriter {
+    public static func canonical(_ value: JSON) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(256)
+        write(value, into: &out)
+        return out
+    }
+
+    public static func canonicalString(_ value: JSON) -> String { String(decoding: canonical(value), as: UTF8.self) }
+
+    public static func write(_ value: JSON, into out: inout [UInt8]) {
+        switch value {
+        case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        case .bool(let b): out.append(contentsOf: b ? Array("true".utf8) : Array("false".utf8))
+        case .number(let text): out.append(contentsOf: text.utf8)
+        case .string(let s): writeString(s, into: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                write(item, into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let object):
+            out.append(UInt8(ascii: "{"))
+            let sorted = object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            for (index, member) in sorted.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                writeString(member.key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                write(member.value, into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    public static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for c in s.utf8 {
+            switch c {
+            case 0x22: out.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            case 0..<0x20:
+                let digits = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, digits[Int(c >> 4)], digits[Int(c & 0xF)]])
+            default: out.append(c)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// Indented, sorted JSON for people (reports with `--format json`).
+    public static func pretty(_ value: JSON, indent: Int = 0) -> String {
+        var out = ""
+        pretty(value, indent: indent, into: &out)
+        return out
+    }
+
+    private static func pretty(_ value: JSON, indent: Int, into out: inout String) {
+        let pad = String(repeating: "  ", count: indent + 1)
+        let closePad = String(repeating: "  ", count: indent)
+        switch value {
+        case .array(let items) where !items.isEmpty:
+            out += "[\n"
+            for (index, item) in items.enumerated() {
+                out += pad
+                pretty(item, indent: indent + 1, into: &out)
+                out += index == items.count - 1 ? "\n" : ",\n"
+            }
+            out += closePad + "]"
+        case .object(let object) where !object.members.isEmpty:
+            out += "{\n"
+            let sorted = object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            for (index, member) in sorted.enumerated() {
+                var key = [UInt8]()
+                writeString(member.key, into: &key)
+                out += pad + String(decoding: key, as: UTF8.self) + ": "
+                pretty(member.value, indent: indent + 1, into: &out)
+                out += index == sorted.count - 1 ? "\n" : ",\n"
+            }
+            out += closePad + "}"
+        default:
+            out += canonicalString(value)
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+public import KooplogDomain
+public import KooplogStore
+
+/// One event of an input, with where it stood.
+public struct InputItem: Sendable {
+    public var value: JSON
+    /// The line the event starts on, when the input was text.
+    public var line: Int?
+
+    public init(_ value: JSON, line: Int? = nil) {
+        self.value = value
+        self.line = line
+    }
+}
+
+/// What an append did with one event.
+public struct AppendResult: Sendable, Equatable {
+    public var seq: UInt64
+    public var hash: Digest
+    public var id: String?
+    public var type: String
+    /// The `id` already existed: nothing was appended; `seq` is the existing event's.
+    public var duplicate: Bool
+
+    public var json: JSON {
+        var object = JSONObject([("seq", .number(String(seq))), ("hash", .string(hash.hex)), ("type", .string(type))])
+        object["id"] = id.map { .string($0) } ?? .null
+        if duplicate { object["duplicate"] = .bool(true) }
+        return .object(object)
+    }
+}
+
+/// How to append.
+public struct AppendOptions: Sendable {
+    /// Who records (`--actor`, `$KOOPLOG_ACTOR`, login name).
+    public var actor: String
+    /// Refuse unless the head is at this seq (optimistic concurrency).
+    public var expectedHead: UInt64?
+    /// Refuse unless this stream holds exactly this many events.
+    public var expectedStream: (name: String, version: Int)?
+    /// Validate and show, store nothing.
+    public var dryRun: Bool
+
+    public init(actor: String, expectedHead: UInt64? = nil, expectedStream: (name: String, version: Int)? = nil, dryRun: Bool = false) {
+        self.actor = actor
+        self.expectedHead = expectedHead
+        self.expectedStream = expectedStream
+        self.dryRun = dryRun
+    }
+}
+
+/// A dry run ends by throwing this, so its transaction is aborted.
+private struct DryRunFinished: Error {
+    let results: [AppendResult]
+}
+
+extension Ledger {
+    /// Parses an input (one object, an array, or NDJSON) into items with their lines.
+    public static func parseInput(_ bytes: [UInt8]) throws(Refusal) -> [InputItem] {
+        let documents: [(value: JSON, line: Int)]
+        do {
+            documents = try JSONParser.parseDocuments(bytes)
+        } catch {
+            throw Refusal(.malformedJSON, "line \(error.line), column \(error.column): \(error.problem)")
+        }
+        guard !documents.isEmpty else { throw Refusal(.missingField, "the input holds no events") }
+        return documents.map { InputItem($0.value, line: $0.line) }
+    }
+
+    /// Appends a batch atomically: every event is decoded, checked against the rules and the
+    /// ledger's state, chained and committed in one write transaction, or nothing is stored.
+    /// Throws a `Refusal` (with the event's position) or a `StoreError`.
+    public func append(_ items: [InputItem], options: AppendOptions) throws -> [AppendResult] {
+        guard items.count <= Limits.batchEventsMax else {
+            throw Refusal(.tooLarge, "\(items.count) events in one append; at most \(Limits.batchEventsMax)")
+        }
+        try checkActor(options.actor)
+        var events: [Event] = []
+        events.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            do {
+                events.append(try Event.decode(item.value))
+            } catch {
+                throw error.at(position(index, item, nil))
+            }
+        }
+        return try append(events, items: items, options: options)
+    }
+
+    /// Appends decoded events (see `append(_:options:)`).
+    public func append(_ events: [Event], items: [InputItem]? = nil, options: AppendOptions) throws -> [AppendResult] {
+        let recordedAt = Timestamp.format(secondsSince1970: clock.now())
+        do {
+            return try environment.write { txn in
+                let results = try appendInTransaction(events, items: items, options: options, recordedAt: recordedAt, &txn)
+                if options.dryRun { throw DryRunFinished(results: results) }
+                return results
+            }
+        } catch let finished as DryRunFinished {
+            return finished.results
+        }
+    }
+
+    private func appendInTransaction(
+        _ events: [Event], items: [InputItem]?, options: AppendOptions, recordedAt: String, _ txn: inout Transaction
+    ) throws -> [AppendResult] {
+        var head = try log.checkedHead(txn)
+        if let expected = options.expectedHead, expected != head.seq {
+            throw Refusal(.conflict, "the ledger's head is at seq \(head.seq), not \(expected) as expected: another writer got there first; look at the new events and try again")
+        }
+        if let stream = options.expectedStream {
+            let version = try log.streamVersion(stream.name, txn)
+            if version != stream.version {
+                throw Refusal(.conflict, "stream \(stream.name) holds \(version) events, not \(stream.version) as expected: another writer got there first")
+            }
+        }
+        return try withUnsafeMutablePointer(to: &txn) { pointer in
+            var state = StoredRuleState(txn: pointer, database: stateDatabase, log: log)
+            var results: [AppendResult] = []
+            results.reserveCapacity(events.count)
+            var batchIDs: [String: Int] = [:]
+            for (index, event) in events.enumerated() {
+                let where_ = position(index, items?[index], event)
+                if let id = event.id {
+                    if let existing = try log.sequence(forID: id, pointer.pointee) {
+                        guard let record = try log.record(existing, pointer.pointee) else {
+                            throw StoreError.integrity.with("id \(id) points at missing seq \(existing)")
+                        }
+                        results.append(AppendResult(seq: existing, hash: record.hash, id: id, type: event.type, duplicate: true))
+                        continue
+                    }
+                    if let earlier = batchIDs[id] {
+                        var again = results[earlier]
+                        again.duplicate = true
+                        results.append(again)
+                        continue
+                    }
+                }
+                let seq = head.seq + 1
+                do {
+                    try RuleBook.apply(event, seq: seq, to: &state)
+                } catch let refusal as Refusal {
+                    throw refusal.at(where_)
+                }
+                let recorded = RecordedEvent(seq: seq, recorded: recordedAt, by: options.actor, event: event)
+                head = try log.append(PendingRecord(payload: recorded.payload, id: event.id, streams: event.streams), after: head, &pointer.pointee)
+                if let id = event.id { batchIDs[id] = results.count }
+                results.append(AppendResult(seq: seq, hash: head.hash, id: event.id, type: event.type, duplicate: false))
+            }
+            try state.flush()
+            return results
+        }
+    }
+
+    private func position(_ index: Int, _ item: InputItem?, _ event: Event?) -> EventPosition {
+        var type = event?.type
+        var id = event?.id
+        if type == nil, case .object(let object)? = item?.value {
+            type = object["type"]?.stringValue
+            id = object["id"]?.stringValue
+        }
+        return EventPosition(index: index + 1, line: item?.line, type: type, id: id)
+    }
+
+    private func checkActor(_ actor: String) throws(Refusal) {
+        let bytes = Array(actor.utf8)
+        guard !bytes.isEmpty, bytes.count <= 64, bytes.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) else {
+            throw Refusal(.invalidValue, field: "--actor", "who records must be 1–64 printable characters")
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Crypto
+
+/// A SHA-256 digest: 32 bytes.
+public struct Digest: Hashable, Sendable, CustomStringConvertible {
+    public static let byteCount = 32
+    /// The first event's `prev`: 32 zero bytes.
+    public static let zero = Digest(uncheckedBytes: [UInt8](repeating: 0, count: 32))
+
+    public let bytes: [UInt8]
+
+    init(uncheckedBytes bytes: [UInt8]) { self.bytes = bytes }
+
+    /// 32 bytes, or nil.
+    public init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == Digest.byteCount else { return nil }
+        self.bytes = Array(bytes)
+    }
+
+    /// 64 lowercase or uppercase hex digits, or nil.
+    public init?(hex: some StringProtocol) {
+        let utf8 = Array(hex.utf8)
+        guard utf8.count == 64 else { return nil }
+        var bytes = [UInt8](repeating: 0, count: 32)
+        for index in 0..<32 {
+            guard let high = Digest.nibble(utf8[2 * index]), let low = Digest.nibble(utf8[2 * index + 1]) else {
+                return nil
+            }
+            bytes[index] = high << 4 | low
+        }
+        self.bytes = bytes
+    }
+
+    public var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(64)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public var description: String { hex }
+
+    /// SHA-256 over the concatenation of `parts`.
+    public static func sha256(_ parts: UnsafeRawBufferPointer...) -> Digest {
+        var hasher = SHA256()
+        for part in parts { hasher.update(bufferPointer: part) }
+        return Digest(uncheckedBytes: Array(hasher.finalize()))
+    }
+
+    /// Whether `buffer` holds exactly these bytes.
+    public func equals(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        buffer.count == 32 && bytes.withUnsafeBytes { $0.elementsEqual(buffer) }
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+/// The head of the log: the last sequence and its hash (`0` and `Digest.zero` when empty).
+public struct LogHead: Hashable, Sendable {
+    public let seq: UInt64
+    public let hash: Digest
+
+    public init(seq: UInt64, hash: Digest) {
+        self.seq = seq
+        self.hash = hash
+    }
+
+    public static let empty = LogHead(seq: 0, hash: .zero)
+}
+
+/// Big-endian `UInt64` keys, so LMDB's byte order is numeric order.
+public enum BigEndian {
+    public static func bytes(_ value: UInt64) -> [UInt8] {
+        withUnsafeBytes(of: value.bigEndian) { Array($0) }
+    }
+    public static func uint64(_ buffer: UnsafeRawBufferPointer) -> UInt64 {
+        precondition(buffer.count >= 8)
+        var value: UInt64 = 0
+        for index in 0..<8 { value = value << 8 | UInt64(buffer[index]) }
+        return value
+    }
+    public static func uint64(_ bytes: [UInt8]) -> UInt64 { bytes.withUnsafeBytes { uint64($0) } }
+}

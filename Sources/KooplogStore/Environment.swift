@@ -1,0 +1,190 @@
+import Glibc
+
+/// One named LMDB database an environment opens.
+public struct DatabaseSpec: Sendable, Hashable {
+    public let name: String
+    /// Sorted duplicate values of one fixed size under each key (`MDB_DUPSORT | MDB_DUPFIXED`).
+    public let duplicatesFixed: Bool
+
+    public init(_ name: String, duplicatesFixed: Bool = false) {
+        self.name = name
+        self.duplicatesFixed = duplicatesFixed
+    }
+}
+
+/// A handle to a named database, valid for the life of its environment.
+public struct Database: Sendable, Hashable {
+    let dbi: UInt32
+    public let name: String
+}
+
+/// How an environment is opened.
+public enum OpenMode: Sendable {
+    /// Create a new ledger; refuse (`ledgerExists`) when one is there.
+    case create
+    /// Open an existing ledger; refuse (`noSuchLedger`) when none is there.
+    case existing
+}
+
+/// An LMDB environment: one ledger directory holding `data.mdb`, `lock.mdb` and `writer.lock`.
+///
+/// It closes on every path (`deinit`). Writers are serialised across processes by `writer.lock`
+/// (waiting at most `Limits.writerWaitMilliseconds`, then `StoreError.busy`) and by LMDB's own
+/// writer mutex; readers never wait (MVCC, `MDB_NOTLS`). When the map fills, a write is retried
+/// after the map grows, so a write body must depend only on what it reads in its transaction.
+public final class Environment: @unchecked Sendable {
+    let handle: OpaquePointer
+    public let directory: String
+    private var databases: [String: Database] = [:]
+    private let writerLock: WriterLock
+    private let mapLock = ReadWriteLock()
+    private let writeMutex = Mutex()
+    /// Number of times the map grew in this process (for tests and the benchmark).
+    public private(set) var mapGrowths = 0
+
+    public static func dataFile(in directory: String) -> String { directory + "/data.mdb" }
+
+    public init(
+        directory: String, databases specs: [DatabaseSpec], mode: OpenMode,
+        mapBytes: Int = Limits.mapBytesInitial, durable: Bool = true
+    ) throws(StoreError) {
+        let exists = access(Environment.dataFile(in: directory), F_OK) == 0
+        switch mode {
+        case .create:
+            if exists { throw StoreError.ledgerExists.with(directory) }
+            if mkdir(directory, 0o750) != 0 && errno != EEXIST {
+                throw StoreError(code: errno, context: "create directory \(directory)")
+            }
+        case .existing:
+            if !exists { throw StoreError.noSuchLedger.with(directory) }
+        }
+        self.directory = directory
+        self.writerLock = try WriterLock(path: directory + "/writer.lock")
+        let env = try LMDB.envCreate()
+        self.handle = env
+        do {
+            try LMDB.envSetMaxDatabases(env, Limits.databasesMax)
+            try LMDB.envSetMaxReaders(env, Limits.readersMax)
+            try LMDB.envSetMapSize(env, mapBytes)
+            try LMDB.envOpen(env, directory, LMDB.flagNoTLS | (durable ? 0 : LMDB.flagNoSync))
+        } catch {
+            LMDB.envClose(env)
+            throw error
+        }
+        _ = LMDB.readerCheck(env)
+        // A file grown by another process may be larger than the map asked for: adopt its size.
+        if LMDB.envMapSize(env) < mapBytes { try? LMDB.envSetMapSize(env, mapBytes) }  // best effort: keeps the larger size
+        try openDatabases(specs)
+    }
+
+    deinit { LMDB.envClose(handle) }
+
+    private func openDatabases(_ specs: [DatabaseSpec]) throws(StoreError) {
+        do {
+            try write { txn in
+                for spec in specs {
+                    let flags = LMDB.flagCreate | (spec.duplicatesFixed ? LMDB.flagDupSort | LMDB.flagDupFixed : 0)
+                    let dbi = try LMDB.dbiOpen(txn.handle, spec.name, flags)
+                    databases[spec.name] = Database(dbi: dbi, name: spec.name)
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.invalid.with("open databases: \(error)")
+        }
+    }
+
+    /// The handle of a database opened with this environment.
+    public func database(_ name: String) -> Database {
+        guard let database = databases[name] else { preconditionFailure("database \(name) was not opened") }
+        return database
+    }
+
+    /// The current map size in bytes.
+    public var mapBytes: Int { LMDB.envMapSize(handle) }
+
+    /// Bytes of the data file in use (last page × page size).
+    public var usedBytes: Int {
+        let (lastPage, pageBytes) = LMDB.envPagesUsed(handle)
+        return (lastPage + 1) * pageBytes
+    }
+
+    // MARK: transactions
+
+    /// Runs `body` in a read transaction (a consistent snapshot; never blocks writers).
+    public func read<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
+        let txn = try begin(writable: false)
+        return try body(txn)
+    }
+
+    /// Runs `body` in a write transaction and commits it; any error aborts it (nothing is written).
+    /// On `mapFull` the map grows and `body` runs again in a fresh transaction.
+    public func write<R>(_ body: (inout Transaction) throws -> R) throws -> R {
+        try writeMutex.withLock {
+            try writerLock.acquire(waitMilliseconds: Environment.writerWaitMilliseconds)
+            defer { writerLock.release() }
+            while true {
+                var txn = try begin(writable: true)
+                let result: R
+                do {
+                    result = try body(&txn)
+                } catch let error as StoreError where error == .mapFull {
+                    _ = consume txn
+                    try grow()
+                    continue
+                }
+                do {
+                    try txn.commit()
+                    return result
+                } catch let error as StoreError where error == .mapFull {
+                    try grow()
+                }
+            }
+        }
+    }
+
+    /// Writes a consistent copy of the environment to `path` (a new, empty directory);
+    /// `compact` omits free pages (`MDB_CP_COMPACT`). Appends continue meanwhile.
+    public func copy(to path: String, compact: Bool) throws(StoreError) {
+        try LMDB.envCopy(handle, to: path, compact: compact)
+    }
+
+    static var writerWaitMilliseconds: Int {
+        if let text = getenv("KOOPLOG_WRITER_WAIT_MS"), let value = Int(String(cString: text)), value >= 0 {
+            return value
+        }
+        return Limits.writerWaitMilliseconds
+    }
+
+    private func begin(writable: Bool) throws(StoreError) -> Transaction {
+        while true {
+            mapLock.lockShared()
+            do {
+                let txn = try LMDB.txnBegin(handle, readOnly: !writable)
+                return Transaction(handle: txn, writable: writable, environment: self)
+            } catch let error where error == .mapResized {
+                mapLock.unlock()
+                // Another process grew the map: adopt its size (no transaction of ours is active).
+                mapLock.lockExclusive()
+                defer { mapLock.unlock() }
+                try LMDB.envSetMapSize(handle, 0)
+            } catch {
+                mapLock.unlock()
+                throw error
+            }
+        }
+    }
+
+    func transactionEnded() { mapLock.unlock() }
+
+    private func grow() throws(StoreError) {
+        mapLock.lockExclusive()
+        defer { mapLock.unlock() }
+        let current = LMDB.envMapSize(handle)
+        let next = min(current + min(current, Limits.mapGrowthBytesMax), Limits.mapBytesMax)
+        if next <= current { throw StoreError.mapFull.with("the ledger reached its largest map size \(current) bytes") }
+        try LMDB.envSetMapSize(handle, next)
+        mapGrowths += 1
+    }
+}

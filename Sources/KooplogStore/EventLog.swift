@@ -1,0 +1,230 @@
+/// The append-only, hash-chained log of records, with its idempotency and stream indexes.
+///
+/// It knows bytes and sequences, never what a record means. Databases (docs/FORMAT.md):
+/// `events` (seq → record), `ids` (idempotency key → seq), `streams` (stream name → seqs, sorted
+/// duplicates), `meta` (`format`, `head`). Invariants, checked when writing and when reading:
+/// sequences are 1, 2, 3 … without gaps; each record's `prev` is the previous record's hash; each
+/// `hash` is SHA-256(prev ‖ record); `meta.head` is the last record's `(seq, hash)`.
+public struct EventLog: Sendable {
+    public static let formatVersion: UInt32 = 1
+    public static let databases: [DatabaseSpec] = [
+        DatabaseSpec("events"), DatabaseSpec("ids"), DatabaseSpec("streams", duplicatesFixed: true), DatabaseSpec("meta"),
+    ]
+    static let headKey = Array("head".utf8)
+    static let formatKey = Array("format".utf8)
+
+    public let events: Database
+    public let ids: Database
+    public let streams: Database
+    public let meta: Database
+
+    public init(environment: Environment) {
+        events = environment.database("events")
+        ids = environment.database("ids")
+        streams = environment.database("streams")
+        meta = environment.database("meta")
+    }
+
+    // MARK: set-up
+
+    /// Writes the format version into a new ledger, or checks it in an existing one.
+    public func prepare(_ txn: inout Transaction) throws {
+        if let stored = try txn.get(meta, EventLog.formatKey) {
+            guard stored.count == 4 else { throw StoreError.integrity.with("meta.format has \(stored.count) bytes") }
+            let version = stored.reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            if version != EventLog.formatVersion {
+                throw StoreError.unknownFormat.with("storage format \(version); this Kooplog reads format \(EventLog.formatVersion)")
+            }
+        } else {
+            let v = EventLog.formatVersion
+            try txn.put(meta, EventLog.formatKey, [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)])
+        }
+    }
+
+    // MARK: reading
+
+    /// The head recorded in `meta` (empty log: seq 0, zero hash).
+    public func head(_ txn: borrowing Transaction) throws -> LogHead {
+        guard let stored = try txn.get(meta, EventLog.headKey) else { return .empty }
+        guard stored.count == 40 else { throw StoreError.integrity.with("meta.head has \(stored.count) bytes, not 40") }
+        return LogHead(seq: BigEndian.uint64(stored), hash: Digest(uncheckedBytes: Array(stored[8..<40])))
+    }
+
+    /// The head, checked against the last stored record (the read-side check of the head invariant).
+    public func checkedHead(_ txn: borrowing Transaction) throws -> LogHead {
+        let head = try head(txn)
+        guard let last = try txn.last(events) else {
+            if head.seq != 0 { throw StoreError.integrity.with("meta.head says seq \(head.seq) but the log is empty") }
+            return head
+        }
+        let lastSeq = BigEndian.uint64(last.key)
+        let lastHash = Array(last.value[RecordFormat.hashOffset..<RecordFormat.hashOffset + 32])
+        if lastSeq != head.seq || lastHash != head.hash.bytes {
+            throw StoreError.integrity.with("meta.head (seq \(head.seq)) does not match the last record (seq \(lastSeq))")
+        }
+        return head
+    }
+
+    /// The sequence stored under an idempotency key.
+    public func sequence(forID id: String, _ txn: borrowing Transaction) throws -> UInt64? {
+        try txn.withValue(ids, Array(id.utf8)) { (value) in
+            guard value.count == 8 else { throw StoreError.integrity.with("ids entry for \(id) has \(value.count) bytes") }
+            return BigEndian.uint64(value)
+        }
+    }
+
+    /// One record, copied out.
+    public func record(_ seq: UInt64, _ txn: borrowing Transaction) throws -> StoredRecord? {
+        try txn.withValue(events, BigEndian.bytes(seq)) { (raw) in
+            let view = RecordView(seq: seq, raw: raw)
+            guard view.isWellFormed else { throw StoreError.integrity.with("record \(seq) is malformed") }
+            return view.copy()
+        }
+    }
+
+    /// Calls `body` with each record from `from` through `to` in one transaction, until it returns false.
+    public func scan(
+        from: UInt64, to: UInt64 = .max, _ txn: borrowing Transaction, _ body: (RecordView) throws -> Bool
+    ) throws {
+        try txn.scan(events, from: BigEndian.bytes(max(from, 1))) { key, value in
+            let seq = BigEndian.uint64(key)
+            guard seq <= to else { return false }
+            return try body(RecordView(seq: seq, raw: value))
+        }
+    }
+
+    /// Walks records `from`…`to` in chunks of `Limits.readChunkRecords`, each chunk in a fresh read
+    /// transaction, so a long pass never pins old pages. Stops when `body` returns false.
+    public func forEach(
+        in environment: Environment, from: UInt64 = 1, to: UInt64 = .max, _ body: (RecordView) throws -> Bool
+    ) throws {
+        var next = max(from, 1)
+        var going = true
+        while going && next <= to {
+            let chunkEnd = min(to, next &+ UInt64(Limits.readChunkRecords) &- 1)
+            var seen: UInt64 = 0
+            try environment.read { txn in
+                try scan(from: next, to: chunkEnd, txn) { view in
+                    seen += 1
+                    going = try body(view)
+                    return going
+                }
+            }
+            if seen == 0 { return }
+            next = chunkEnd &+ 1
+            if chunkEnd == .max { return }
+        }
+    }
+
+    /// The sequences of one stream, in order.
+    public func streamSequences(_ stream: String, _ txn: borrowing Transaction) throws -> [UInt64] {
+        var result = [UInt64]()
+        try txn.scanDuplicates(streams, Array(stream.utf8)) { value in
+            result.append(BigEndian.uint64(value))
+            return true
+        }
+        return result
+    }
+
+    /// How many records a stream holds (its version, for optimistic concurrency).
+    public func streamVersion(_ stream: String, _ txn: borrowing Transaction) throws -> Int {
+        try txn.duplicateCount(streams, Array(stream.utf8))
+    }
+
+    // MARK: writing
+
+    /// Appends one record after `head`, indexes it, and returns the new head. The caller passes
+    /// the head it read in this transaction and keeps the returned one for the next append.
+    public func append(
+        _ pending: PendingRecord, after head: LogHead, _ txn: inout Transaction
+    ) throws -> LogHead {
+        guard pending.payload.count + RecordFormat.payloadOffset <= Limits.recordBytesMax else {
+            throw StoreError.limitExceeded.with("record of \(pending.payload.count) bytes (at most \(Limits.recordBytesMax))")
+        }
+        guard pending.streams.count <= Limits.streamsPerEventMax else {
+            throw StoreError.limitExceeded.with("\(pending.streams.count) streams (at most \(Limits.streamsPerEventMax))")
+        }
+        let seq = head.seq + 1
+        let (bytes, hash) = RecordFormat.encode(seq: seq, prev: head.hash, payload: pending.payload)
+        let key = BigEndian.bytes(seq)
+        do {
+            try txn.put(events, key, bytes, mode: .append)
+        } catch let error as StoreError where error == .keyExists {
+            throw StoreError.integrity.with("seq \(seq) does not follow the last stored record")
+        }
+        if let id = pending.id {
+            let idKey = Array(id.utf8)
+            guard !idKey.isEmpty, idKey.count <= Limits.idBytesMax else {
+                throw StoreError.limitExceeded.with("idempotency key of \(idKey.count) bytes")
+            }
+            try txn.put(ids, idKey, key, mode: .noOverwrite)
+        }
+        for stream in pending.streams {
+            let streamKey = Array(stream.utf8)
+            guard !streamKey.isEmpty, streamKey.count <= Limits.streamBytesMax else {
+                throw StoreError.limitExceeded.with("stream name of \(streamKey.count) bytes")
+            }
+            try txn.put(streams, streamKey, key, mode: .appendDuplicate)
+        }
+        let newHead = LogHead(seq: seq, hash: hash)
+        try txn.put(meta, EventLog.headKey, key + hash.bytes)
+        return newHead
+    }
+}
+
+/// What a chain check found.
+public struct ChainCheck: Sendable, Equatable {
+    /// Records checked.
+    public var records: UInt64 = 0
+    /// The last good `(seq, hash)`.
+    public var head: LogHead = .empty
+    /// The first record that breaks the chain, and why.
+    public var firstBad: (seq: UInt64, problem: String)?
+
+    public static func == (lhs: ChainCheck, rhs: ChainCheck) -> Bool {
+        lhs.records == rhs.records && lhs.head == rhs.head && lhs.firstBad?.seq == rhs.firstBad?.seq
+            && lhs.firstBad?.problem == rhs.firstBad?.problem
+    }
+}
+
+extension EventLog {
+    /// Recomputes the whole chain from seq 1, in chunks: sequence without gaps, each record's seq,
+    /// `prev` link and hash, and finally `meta.head`. Stops at the first bad record.
+    public func checkChain(in environment: Environment, visit: ((RecordView) throws -> Void)? = nil) throws -> ChainCheck {
+        var check = ChainCheck()
+        var expectedSeq: UInt64 = 1
+        var prev = Digest.zero
+        try forEach(in: environment) { view in
+            if let problem = EventLog.problem(view, expectedSeq: expectedSeq, prev: prev) {
+                check.firstBad = (min(view.seq, expectedSeq), problem)
+                return false
+            }
+            try visit?(view)
+            prev = Digest(uncheckedBytes: Array(view.hash))
+            check.records += 1
+            check.head = LogHead(seq: view.seq, hash: prev)
+            expectedSeq += 1
+            return true
+        }
+        if check.firstBad == nil {
+            let head = try environment.read { txn in try self.head(txn) }
+            if head != check.head {
+                check.firstBad = (
+                    min(head.seq, check.head.seq) + 1,
+                    "meta.head is seq \(head.seq) \(head.hash.hex) but the log ends at seq \(check.head.seq) \(check.head.hash.hex)"
+                )
+            }
+        }
+        return check
+    }
+
+    /// Why a record breaks the chain, or nil.
+    static func problem(_ view: RecordView, expectedSeq: UInt64, prev: Digest) -> String? {
+        if view.seq != expectedSeq { return "sequence gap: expected seq \(expectedSeq), found \(view.seq)" }
+        if !view.isWellFormed { return "record is malformed (length \(view.raw.count) or unknown format byte)" }
+        if view.embeddedSeq != view.seq { return "record says seq \(view.embeddedSeq) but is stored under seq \(view.seq)" }
+        if !prev.equals(view.prev) { return "prev does not equal the hash of seq \(view.seq - 1) (the chain is broken)" }
+        if !view.computedHash().equals(view.hash) { return "hash does not match the record's bytes (the record was changed)" }
+        return nil
+    }
+}

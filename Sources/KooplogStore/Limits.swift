@@ -1,0 +1,29 @@
+/// Every limit of the store in one place (TigerStyle: a limit on everything, units last).
+public enum Limits {
+    /// The map size a new environment starts with. The map grows on `MDB_MAP_FULL`.
+    public static let mapBytesInitial: Int = 256 << 20
+    /// The largest single growth step; below it the map doubles.
+    public static let mapGrowthBytesMax: Int = 8 << 30
+    /// The map never grows beyond this (1 TiB); a ledger this size is far beyond any cooperative.
+    public static let mapBytesMax: Int = 1 << 40
+    /// Largest stored record (one event with its envelope), in bytes.
+    public static let recordBytesMax: Int = 1 << 20
+    /// Most events appended in one transaction.
+    public static let batchEventsMax: Int = 1_000_000
+    /// Longest idempotency key, in UTF-8 bytes (SPEC.md §2: 1–128 characters, printable ASCII).
+    public static let idBytesMax: Int = 128
+    /// Longest stream name, in UTF-8 bytes (LMDB's key limit is 511).
+    public static let streamBytesMax: Int = 400
+    /// Most streams one event is indexed under.
+    public static let streamsPerEventMax: Int = 16
+    /// How long a writer waits for another writer before giving up with `busy`.
+    /// `KOOPLOG_WRITER_WAIT_MS` overrides it (tests use a short wait).
+    public static let writerWaitMilliseconds: Int = 10_000
+    /// Records read per read transaction by long passes (replay, verify, export), so no reader pins
+    /// old pages for long.
+    public static let readChunkRecords: Int = 8_192
+    /// LMDB reader slots (concurrent read transactions across processes).
+    public static let readersMax: UInt32 = 126
+    /// Named databases in one environment.
+    public static let databasesMax: UInt32 = 16
+}

@@ -1,0 +1,130 @@
+/// Put flags, by name.
+public struct PutMode: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// `MDB_APPEND`: the key sorts after every key in the database (checked by LMDB).
+    public static let append = PutMode(rawValue: LMDB.flagAppend)
+    /// `MDB_APPENDDUP`: the duplicate sorts after every duplicate of its key.
+    public static let appendDuplicate = PutMode(rawValue: LMDB.flagAppendDup)
+    /// `MDB_NOOVERWRITE`: fail with `keyExists` when the key is there.
+    public static let noOverwrite = PutMode(rawValue: LMDB.flagNoOverwrite)
+}
+
+/// An LMDB transaction. Non-copyable: `commit()` consumes it; dropping it aborts.
+/// Values handed to closures are valid only inside them: copy what you keep.
+public struct Transaction: ~Copyable {
+    let handle: OpaquePointer
+    public let writable: Bool
+    private let environment: Unmanaged<Environment>
+
+    init(handle: OpaquePointer, writable: Bool, environment: Environment) {
+        self.handle = handle
+        self.writable = writable
+        self.environment = Unmanaged.passUnretained(environment)
+    }
+
+    deinit {
+        LMDB.txnAbort(handle)
+        environment.takeUnretainedValue().transactionEnded()
+    }
+
+    /// `mdb_txn_commit`.
+    consuming func commit() throws(StoreError) {
+        let handle = self.handle
+        let environment = self.environment
+        discard self
+        defer { environment.takeUnretainedValue().transactionEnded() }
+        try LMDB.txnCommit(handle)
+    }
+
+    // MARK: reading
+
+    /// The value under `key`, copied out.
+    public func get(_ database: Database, _ key: [UInt8]) throws -> [UInt8]? {
+        try withValue(database, key) { Array($0) }
+    }
+
+    /// Calls `body` with the value under `key` (valid only inside `body`), or returns nil.
+    public func withValue<R>(
+        _ database: Database, _ key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R
+    ) throws -> R? {
+        let value = try key.withUnsafeBytes { (k) in try LMDB.get(handle, database.dbi, k) }
+        guard let value else { return nil }
+        return try body(value)
+    }
+
+    /// Number of entries (key/value pairs, duplicates counted) in a database.
+    public func entries(_ database: Database) throws -> Int {
+        try LMDB.entries(handle, database.dbi)
+    }
+
+    /// Walks the database in key order from the first key ≥ `start` (or the first key), calling
+    /// `body` with each key and value until it returns false. Bytes are valid only inside `body`.
+    public func scan(
+        _ database: Database, from start: [UInt8]? = nil,
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        let cursor = try LMDB.cursorOpen(handle, database.dbi)
+        defer { LMDB.cursorClose(cursor) }
+        var entry: (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)?
+        if let start {
+            entry = try start.withUnsafeBytes { (k) in try LMDB.cursorGet(cursor, .setRange, key: k) }
+        } else {
+            entry = try LMDB.cursorGet(cursor, .first)
+        }
+        while let (key, value) = entry {
+            guard try body(key, value) else { return }
+            entry = try LMDB.cursorGet(cursor, .next)
+        }
+    }
+
+    /// The last key and value of a database, copied out.
+    public func last(_ database: Database) throws -> (key: [UInt8], value: [UInt8])? {
+        let cursor = try LMDB.cursorOpen(handle, database.dbi)
+        defer { LMDB.cursorClose(cursor) }
+        guard let (key, value) = try LMDB.cursorGet(cursor, .last) else { return nil }
+        return (Array(key), Array(value))
+    }
+
+    /// Walks the duplicates under `key` in order, from the first ≥ `start` when given.
+    public func scanDuplicates(
+        _ database: Database, _ key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        let cursor = try LMDB.cursorOpen(handle, database.dbi)
+        defer { LMDB.cursorClose(cursor) }
+        var entry = try key.withUnsafeBytes { (k) in try LMDB.cursorGet(cursor, .set, key: k) }
+        while let (_, value) = entry {
+            guard try body(value) else { return }
+            entry = try LMDB.cursorGet(cursor, .nextDup)
+        }
+    }
+
+    /// How many duplicates are stored under `key` (0 when none).
+    public func duplicateCount(_ database: Database, _ key: [UInt8]) throws -> Int {
+        let cursor = try LMDB.cursorOpen(handle, database.dbi)
+        defer { LMDB.cursorClose(cursor) }
+        let found = try key.withUnsafeBytes { (k) in try LMDB.cursorGet(cursor, .set, key: k) }
+        return found == nil ? 0 : try LMDB.cursorCount(cursor)
+    }
+
+    // MARK: writing
+
+    /// Stores `value` under `key`.
+    public mutating func put(
+        _ database: Database, _ key: [UInt8], _ value: [UInt8], mode: PutMode = []
+    ) throws {
+        precondition(writable, "put in a read transaction")
+        try key.withUnsafeBytes { (k) in
+            try value.withUnsafeBytes { (v) in
+                try LMDB.put(handle, database.dbi, k, v, mode.rawValue)
+            }
+        }
+    }
+
+    /// Removes `key` (and all its duplicates). Returns whether it was there.
+    @discardableResult
+    public mutating func delete(_ database: Database, _ key: [UInt8]) throws -> Bool {
+        precondition(writable, "delete in a read transaction")
+        return try key.withUnsafeBytes { (k) in try LMDB.delete(handle, database.dbi, k) }
+    }
+}
