@@ -55,7 +55,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KooplogStoreTests",
-            dependencies: ["KooplogStore", "KooplogTestSupport"]
+            dependencies: ["KooplogStore", "KooplogTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "KooplogDomainTests",
@@ -71,7 +71,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KooplogCLITests",
-            dependencies: ["kooplog", "kooplog-torture", "KooplogTestSupport", "KooplogEngine", "KooplogStore"]
+            dependencies: ["kooplog", "kooplog-torture", "KooplogTestSupport", "KooplogEngine", "KooplogStore", "KooplogDomain"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -62,15 +62,11 @@ public final class Environment: @unchecked Sendable {
         self.writerLock = try WriterLock(path: directory + "/writer.lock")
         let env = try LMDB.envCreate()
         self.handle = env
-        do {
-            try LMDB.envSetMaxDatabases(env, Limits.databasesMax)
-            try LMDB.envSetMaxReaders(env, Limits.readersMax)
-            try LMDB.envSetMapSize(env, mapBytes)
-            try LMDB.envOpen(env, directory, LMDB.flagNoTLS | (durable ? 0 : LMDB.flagNoSync))
-        } catch {
-            LMDB.envClose(env)
-            throw error
-        }
+        // From here every property is set, so a throw runs deinit, which closes the environment.
+        try LMDB.envSetMaxDatabases(env, Limits.databasesMax)
+        try LMDB.envSetMaxReaders(env, Limits.readersMax)
+        try LMDB.envSetMapSize(env, mapBytes)
+        try LMDB.envOpen(env, directory, LMDB.flagNoTLS | (durable ? 0 : LMDB.flagNoSync))
         _ = LMDB.readerCheck(env)
         // A file grown by another process may be larger than the map asked for: adopt its size.
         if LMDB.envMapSize(env) < mapBytes { try? LMDB.envSetMapSize(env, mapBytes) }  // best effort: keeps the larger size

@@ -1,0 +1,179 @@
+import Crypto
+import Foundation
+import KooplogStore
+import KooplogTestSupport
+import Testing
+
+/// Opens a bare store (no domain) in a temporary directory.
+func makeStore(_ directory: TemporaryDirectory, mapBytes: Int = Limits.mapBytesInitial, mode: OpenMode = .create) throws -> (Environment, EventLog) {
+    let environment = try Environment(directory: directory.file("ledger"), databases: EventLog.databases, mode: mode, mapBytes: mapBytes)
+    let log = EventLog(environment: environment)
+    try environment.write { txn in try log.prepare(&txn) }
+    return (environment, log)
+}
+
+func payload(_ index: Int, size: Int = 200) -> [UInt8] {
+    let text = "{\"n\":\(index),\"pad\":\"" + String(repeating: "x", count: max(0, size - 20)) + "\"}"
+    return Array(text.utf8)
+}
+
+@discardableResult
+func appendMany(_ environment: Environment, _ log: EventLog, _ range: Range<Int>, ids: Bool = false) throws -> LogHead {
+    try environment.write { txn in
+        var head = try log.head(txn)
+        for index in range {
+            head = try log.append(PendingRecord(payload: payload(index), id: ids ? "id-\(index)" : nil, streams: ["s:\(index % 3)"]), after: head, &txn)
+        }
+        return head
+    }
+}
+
+@Suite("Event log")
+struct EventLogTests {
+    @Test("append and read back: gapless sequences, same bytes, head survives a restart")
+    func roundTrip() throws {
+        let directory = TemporaryDirectory()
+        do {
+            let (environment, log) = try makeStore(directory)
+            let head = try appendMany(environment, log, 0..<1000)
+            #expect(head.seq == 1000)
+            var expected: UInt64 = 1
+            try log.forEach(in: environment) { view in
+                #expect(view.seq == expected)
+                #expect(Array(view.payload) == payload(Int(expected) - 1))
+                expected += 1
+                return true
+            }
+            #expect(expected == 1001)
+        }
+        // Reopen: the head is the same and checks against the last record.
+        let environment = try Environment(directory: directory.file("ledger"), databases: EventLog.databases, mode: .existing)
+        let log = EventLog(environment: environment)
+        let head = try environment.read { txn in try log.checkedHead(txn) }
+        #expect(head.seq == 1000)
+        #expect(try log.checkChain(in: environment).firstBad == nil)
+    }
+
+    @Test("the chain recomputed independently (swift-crypto, from the documented layout) equals the stored hashes")
+    func independentChain() throws {
+        let directory = TemporaryDirectory()
+        let (environment, log) = try makeStore(directory)
+        let head = try appendMany(environment, log, 0..<50)
+        var prev = [UInt8](repeating: 0, count: 32)
+        try log.forEach(in: environment) { view in
+            let raw = Array(view.raw)
+            #expect(Array(raw[0..<32]) == prev, "prev of \(view.seq)")
+            #expect(raw[64] == 1)
+            let seqBytes = Array(raw[65..<73])
+            #expect(seqBytes == withUnsafeBytes(of: view.seq.bigEndian) { Array($0) })
+            var hasher = SHA256()
+            hasher.update(data: prev)
+            hasher.update(data: raw[64...])
+            let hash = Array(hasher.finalize())
+            #expect(Array(raw[32..<64]) == hash)
+            prev = hash
+            return true
+        }
+        #expect(prev == head.hash.bytes)
+    }
+
+    @Test("an aborted write leaves the ledger byte-for-byte unchanged")
+    func atomicity() throws {
+        struct Boom: Error {}
+        let directory = TemporaryDirectory()
+        let (environment, log) = try makeStore(directory)
+        try appendMany(environment, log, 0..<10)
+        let file = Environment.dataFile(in: directory.file("ledger"))
+        let before = try Data(contentsOf: URL(fileURLWithPath: file))
+        #expect(throws: Boom.self) {
+            try environment.write { txn in
+                var head = try log.head(txn)
+                for index in 10..<20 { head = try log.append(PendingRecord(payload: payload(index)), after: head, &txn) }
+                throw Boom()
+            }
+        }
+        let after = try Data(contentsOf: URL(fileURLWithPath: file))
+        #expect(before == after)
+        #expect(try environment.read { txn in try log.checkedHead(txn) }.seq == 10)
+        #expect(try environment.read { txn in try txn.entries(log.events) } == 10)
+    }
+
+    @Test("idempotency keys map to their seq and cannot be stored twice")
+    func idempotencyIndex() throws {
+        let directory = TemporaryDirectory()
+        let (environment, log) = try makeStore(directory)
+        try appendMany(environment, log, 0..<5, ids: true)
+        #expect(try environment.read { txn in try log.sequence(forID: "id-3", txn) } == 4)
+        #expect(throws: StoreError.keyExists) {
+            try environment.write { txn in
+                let head = try log.head(txn)
+                _ = try log.append(PendingRecord(payload: payload(9), id: "id-3"), after: head, &txn)
+            }
+        }
+    }
+
+    @Test("streams list their events in order and give a version")
+    func streams() throws {
+        let directory = TemporaryDirectory()
+        let (environment, log) = try makeStore(directory)
+        try appendMany(environment, log, 0..<10)
+        let seqs = try environment.read { txn in try log.streamSequences("s:1", txn) }
+        #expect(seqs == [2, 5, 8])
+        #expect(try environment.read { txn in try log.streamVersion("s:1", txn) } == 3)
+        #expect(try environment.read { txn in try log.streamVersion("s:none", txn) } == 0)
+    }
+
+    @Test("a ledger opened with a tiny map takes far more records than fit in it")
+    func mapGrowth() throws {
+        let directory = TemporaryDirectory()
+        let (environment, log) = try makeStore(directory, mapBytes: 128 << 10)
+        for batch in 0..<20 { try appendMany(environment, log, batch * 500..<(batch + 1) * 500) }
+        #expect(environment.mapGrowths > 0)
+        #expect(environment.mapBytes > 128 << 10)
+        let check = try log.checkChain(in: environment)
+        #expect(check.records == 10_000)
+        #expect(check.firstBad == nil)
+    }
+
+    @Test("flipping one byte of a stored record is detected at that seq", arguments: [1, 17, 42, 100])
+    func tampering(seq: Int) throws {
+        let directory = TemporaryDirectory()
+        do {
+            let (environment, log) = try makeStore(directory)
+            try environment.write { txn in
+                var head = try log.head(txn)
+                for index in 1...100 {
+                    head = try log.append(PendingRecord(payload: Array("{\"marker\":\"M\(String(format: "%04d", index))\"}".utf8)), after: head, &txn)
+                }
+            }
+        }
+        let path = Environment.dataFile(in: directory.file("ledger"))
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let marker = Array("M\(String(format: "%04d", seq))".utf8)
+        let at = try #require(bytes.firstRange(of: marker))
+        bytes[at.lowerBound] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        let environment = try Environment(directory: directory.file("ledger"), databases: EventLog.databases, mode: .existing)
+        let check = try EventLog(environment: environment).checkChain(in: environment)
+        #expect(check.firstBad?.seq == UInt64(seq))
+        #expect(check.firstBad?.problem.contains("hash does not match") == true)
+    }
+
+    @Test("create refuses an existing ledger; open refuses a missing one")
+    func createAndOpen() throws {
+        let directory = TemporaryDirectory()
+        _ = try makeStore(directory)
+        #expect(throws: StoreError.ledgerExists) { try makeStore(directory) }
+        #expect(throws: StoreError.noSuchLedger) {
+            try Environment(directory: directory.file("missing"), databases: EventLog.databases, mode: .existing)
+        }
+    }
+
+    @Test("Digest hex round trip and the zero hash")
+    func digest() {
+        let digest = Digest(hex: String(repeating: "ab", count: 32))
+        #expect(digest?.hex == String(repeating: "ab", count: 32))
+        #expect(Digest(hex: "xyz") == nil)
+        #expect(Digest.zero.bytes == [UInt8](repeating: 0, count: 32))
+    }
+}
