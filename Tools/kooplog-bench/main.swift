@@ -1,1 +1,135 @@
-print("x")
+// Kooplog's storage benchmark: batch append, durable single-append latency, chain scan, peak memory,
+// bytes on disk, for ledgers of the sizes asked. Prints one JSON object per size and a table.
+// Run through Tools/bench (release build). Reference points (raw LMDB in C on this 2-core machine,
+// 200-byte records): 2.3 M records/s batch, 0.26 ms durable commit p50, 11 M records/s scan,
+// 1.6 M records/s scan with SHA-256 chain.
+import Foundation
+import KooplogDomain
+import KooplogEngine
+import KooplogStore
+
+struct Figures {
+    var size = 0
+    var storeBatchPerSecond = 0.0
+    var engineBatchPerSecond = 0.0
+    var singleAppendP50Milliseconds = 0.0
+    var singleAppendP99Milliseconds = 0.0
+    var chainScanPerSecond = 0.0
+    var verifyPerSecond = 0.0
+    var bytesPerEvent = 0.0
+    var peakRSSMebibytes = 0.0
+}
+
+func seconds(_ body: () throws -> Void) rethrows -> Double {
+    var start = timespec()
+    var end = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &start)
+    try body()
+    clock_gettime(CLOCK_MONOTONIC, &end)
+    return Double(end.tv_sec - start.tv_sec) + Double(end.tv_nsec - start.tv_nsec) / 1e9
+}
+
+func peakRSSMebibytes() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+func temporaryDirectory() -> String {
+    var template = Array((NSTemporaryDirectory() + "/kooplog-bench-XXXXXX").utf8CString)
+    _ = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+    return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+let org = "769629-1231"
+
+func journal(_ index: Int) -> Event {
+    let json: JSON = [
+        "type": "journal.entry", "org": .string(org), "date": "2025-03-01",
+        "data": ["text": .string("Kontantförsäljning \(index)"), "lines": [["account": "1930", "debit": "125.00"], ["account": "3001", "credit": "100.00"], ["account": "2611", "credit": "25.00"]]],
+    ]
+    return try! Event.decode(json)
+}
+
+func run(size: Int) throws -> Figures {
+    var figures = Figures()
+    figures.size = size
+    let batch = 10_000
+
+    // Store level: raw 200-byte payloads, 10 000 per durable transaction.
+    do {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }  // best effort clean-up
+        let environment = try Environment(directory: directory + "/l", databases: EventLog.databases, mode: .create)
+        let log = EventLog(environment: environment)
+        let payload = [UInt8](repeating: UInt8(ascii: "x"), count: 200 - RecordFormat.payloadOffset)
+        let elapsed = try seconds {
+            var done = 0
+            while done < size {
+                let count = min(batch, size - done)
+                try environment.write { txn in
+                    var head = try log.head(txn)
+                    for _ in 0..<count { head = try log.append(PendingRecord(payload: payload), after: head, &txn) }
+                }
+                done += count
+            }
+        }
+        figures.storeBatchPerSecond = Double(size) / elapsed
+        var checked: UInt64 = 0
+        let scan = try seconds { checked = try log.checkChain(in: environment).records }
+        precondition(checked == UInt64(size))
+        figures.chainScanPerSecond = Double(size) / scan
+    }
+
+    // Engine level: real events (journal entries) decoded, checked against the rules, chained.
+    let directory = temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }  // best effort clean-up
+    let ledger = try Ledger.create(at: directory + "/l")
+    _ = try ledger.append([try Event.decode(["type": "org.registered", "org": .string(org), "date": "2024-01-01", "data": ["name": "Bench"]])], options: AppendOptions(actor: "bench"))
+    let events = (0..<batch).map(journal)
+    let elapsed = try seconds {
+        var done = 0
+        while done < size {
+            let count = min(batch, size - done)
+            _ = try ledger.append(Array(events[0..<count]), options: AppendOptions(actor: "bench"))
+            done += count
+        }
+    }
+    figures.engineBatchPerSecond = Double(size) / elapsed
+
+    // Durable single appends: one event per transaction, fsync each.
+    var latencies: [Double] = []
+    for index in 0..<500 {
+        let event = journal(index)
+        latencies.append(try seconds { _ = try ledger.append([event], options: AppendOptions(actor: "bench")) } * 1000)
+    }
+    latencies.sort()
+    figures.singleAppendP50Milliseconds = latencies[latencies.count / 2]
+    figures.singleAppendP99Milliseconds = latencies[latencies.count * 99 / 100]
+
+    let verifySeconds = try seconds {
+        let report = try ledger.verify()
+        precondition(report.ok, "verify failed: \(report.discrepancies)")
+    }
+    figures.verifyPerSecond = Double(size) / verifySeconds
+    figures.bytesPerEvent = Double(ledger.environment.usedBytes) / Double(size)
+    figures.peakRSSMebibytes = peakRSSMebibytes()
+    return figures
+}
+
+var sizes = [100_000, 1_000_000]
+if CommandLine.arguments.count > 1 { sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) } }
+var all: [Figures] = []
+for size in sizes {
+    let f = try run(size: size)
+    all.append(f)
+    func r(_ x: Double, _ places: Int = 0) -> String { String(format: "%.\(places)f", x) }
+    print("{\"events\": \(f.size), \"storeBatchAppendPerSecond\": \(r(f.storeBatchPerSecond)), \"engineBatchAppendPerSecond\": \(r(f.engineBatchPerSecond)), \"singleAppendMillisecondsP50\": \(r(f.singleAppendP50Milliseconds, 3)), \"singleAppendMillisecondsP99\": \(r(f.singleAppendP99Milliseconds, 3)), \"chainScanPerSecond\": \(r(f.chainScanPerSecond)), \"verifyPerSecond\": \(r(f.verifyPerSecond)), \"bytesOnDiskPerEvent\": \(r(f.bytesPerEvent, 1)), \"peakRSSMebibytes\": \(r(f.peakRSSMebibytes, 1))}")
+}
+print("")
+print("events      store batch/s  engine batch/s  append p50 ms  p99 ms   chain scan/s  verify/s   bytes/event  peak RSS MiB")
+for f in all {
+    print(String(format: "%-10d  %13.0f  %14.0f  %13.3f  %6.3f  %12.0f  %9.0f  %11.1f  %12.1f", f.size, f.storeBatchPerSecond, f.engineBatchPerSecond,
+        f.singleAppendP50Milliseconds, f.singleAppendP99Milliseconds, f.chainScanPerSecond, f.verifyPerSecond, f.bytesPerEvent, f.peakRSSMebibytes))
+}
+print("reference (raw LMDB, C): 2.3 M batch/s, 0.26 ms durable commit p50, 1.6 M records/s scan with SHA-256 chain")
