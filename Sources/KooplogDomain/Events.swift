@@ -57,7 +57,7 @@ public struct FiscalYearClosed: EventPayload {
     public var fiscalYear: Int
 
     public init(fiscalYear: Int) { self.fiscalYear = fiscalYear }
-    public init(_ r: inout FieldReader) throws(Refusal) { fiscalYear = try r.integer("fiscalYear", range: 1900...2199) }
+    public init(_ r: inout FieldReader) throws(Refusal) { fiscalYear = try r.integer("fiscalYear", range: 1900...2199, allowText: true) }
     public var fields: JSONObject { JSONObject([("fiscalYear", .string(String(fiscalYear)))]) }
 }
 
@@ -824,7 +824,7 @@ public struct SurplusAllocated: EventPayload {
         self.reinvestments = reinvestments
     }
     public init(_ r: inout FieldReader) throws(Refusal) {
-        fiscalYear = try r.integer("fiscalYear", range: 1900...2199)
+        fiscalYear = try r.integer("fiscalYear", range: 1900...2199, allowText: true)
         reserveFund = try r.optionalMoney("reserveFund")
         retained = try r.optionalMoney("retained")
         dividend = try r.optionalMoney("dividend")

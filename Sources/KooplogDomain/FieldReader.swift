@@ -98,13 +98,18 @@ public struct FieldReader {
         return flag
     }
 
-    public mutating func integer(_ key: String, range: ClosedRange<Int>) throws(Refusal) -> Int {
+    /// A whole number; `allowText` also takes it in double quotes (fiscal years: `"2025"`).
+    public mutating func integer(_ key: String, range: ClosedRange<Int>, allowText: Bool = false) throws(Refusal) -> Int {
         let value = try value(key)
+        if case .string = value, !allowText {
+            throw Refusal(.wrongType, field: name(key), "must be a whole number without quotes, not text")
+        }
         return try FieldReader.checkedInteger(value, field: name(key), range: range)
     }
 
     public mutating func optionalInteger(_ key: String, range: ClosedRange<Int>) throws(Refusal) -> Int? {
         guard let value = optionalValue(key) else { return nil }
+        if case .string = value { throw Refusal(.wrongType, field: name(key), "must be a whole number without quotes, not text") }
         return try FieldReader.checkedInteger(value, field: name(key), range: range)
     }
 

@@ -114,6 +114,8 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
             index += 1
         }
         guard integerDigits > 0 else { return .failure(.notANumber) }
+        // JSON amounts are written plainly: no leading zeros ("0.50", never "007").
+        if !allowGrouping, integerDigits > 1, bytes[negative ? 1 : 0] == UInt8(ascii: "0") { return .failure(.notANumber) }
         var ore: Int64 = 0
         if index < bytes.count, bytes[index] == decimalSeparator {
             index += 1
