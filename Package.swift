@@ -27,14 +27,15 @@ let package = Package(
         ),
         .target(name: "KooplogDomain"),
         .target(name: "KooplogProjections", dependencies: ["KooplogDomain"]),
+        .target(name: "KooplogReports", dependencies: ["KooplogDomain", "KooplogProjections"]),
         .target(
             name: "KooplogEngine",
-            dependencies: ["KooplogStore", "KooplogDomain", "KooplogProjections"]
+            dependencies: ["KooplogStore", "KooplogDomain", "KooplogProjections", "KooplogReports"]
         ),
         .executableTarget(
             name: "kooplog",
             dependencies: [
-                "KooplogEngine", "KooplogDomain", "KooplogStore",
+                "KooplogEngine", "KooplogDomain", "KooplogStore", "KooplogReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -28,6 +28,17 @@ extension Ledger {
         var report = VerifyReport()
         var state = MemoryRuleState { [self] seq in try self.event(seq)?.recorded }
         var firstRuleBreak: Discrepancy?
+        // Read models: recomputed alongside, compared with the stored ones at their checkpoints.
+        let models = ModelSet()
+        let context = LedgerFoldContext(ledger: self)
+        let checkpoints = try checkpoints()
+        var modelDiscrepancies: [Discrepancy] = []
+        let compareModels = { (seq: UInt64) throws in
+            for name in ModelSet.names where (checkpoints[name]?.seq ?? 0) == seq {
+                modelDiscrepancies += try self.compareModel(name, expected: try models.encodedByModel()[name] ?? [:], at: seq)
+            }
+        }
+        try compareModels(0)
         let chain = try log.checkChain(in: environment) { view in
             report.events += 1
             if report.events % 65_536 == 0 { progress?(view.seq) }
@@ -44,7 +55,10 @@ extension Ledger {
                 if try RuleBook.apply(recorded.event, seq: view.seq, to: &state) != nil { report.verifikations += 1 }
             } catch let refusal as Refusal {
                 firstRuleBreak = Discrepancy(seq: view.seq, what: "the event breaks a rule and could never have been accepted: \(refusal.description)")
+                return
             }
+            try models.apply(recorded, context: context)
+            try compareModels(view.seq)
         }
         report.head = chain.head
         if let bad = chain.firstBad {
@@ -54,8 +68,37 @@ extension Ledger {
         if report.ok {
             report.stateRecords = state.count
             report.discrepancies += try compareRuleState(state)
+            report.discrepancies += modelDiscrepancies
+            for (name, checkpoint) in checkpoints where checkpoint.seq > report.head.seq {
+                report.discrepancies.append(Discrepancy(seq: checkpoint.seq, what: "read model \(name) claims seq \(checkpoint.seq), beyond the log's head"))
+            }
         }
         return report
+    }
+
+    /// A stored read model must equal the one recomputed from the log at its checkpoint.
+    func compareModel(_ name: String, expected: [String: [UInt8]], at seq: UInt64) throws -> [Discrepancy] {
+        let stored = try storedStates(name)
+        var found: [Discrepancy] = []
+        for org in Set(stored.keys).union(expected.keys).sorted() {
+            switch (stored[org], expected[org]) {
+            case (let s?, let e?) where s != e:
+                found.append(Discrepancy(seq: seq, what: "stored read model \(name) of \(org) differs from the replay at seq \(seq)\(firstDifference(s, e))"))
+            case (nil, .some):
+                found.append(Discrepancy(seq: seq, what: "stored read model \(name) lacks \(org)"))
+            case (.some, nil):
+                found.append(Discrepancy(seq: seq, what: "stored read model \(name) has \(org), which the replay does not produce"))
+            default:
+                break
+            }
+        }
+        return found
+    }
+
+    private func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String {
+        let index = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
+        let from = max(0, index - 30)
+        return ": stored …\(String(decoding: a[from..<min(a.count, index + 30)], as: UTF8.self))…, replay …\(String(decoding: b[from..<min(b.count, index + 30)], as: UTF8.self))…"
     }
 
     /// The stored rule state must equal the recomputed one, record for record.

@@ -16,7 +16,7 @@ struct Kooplog: ParsableCommand {
             """,
         version: KooplogVersion.text,
         subcommands: [
-            Init.self, Append.self, Record.self, Log.self, Head.self, Verify.self,
+            Init.self, Append.self, Record.self, Log.self, Head.self, Report.self, Rebuild.self, Verify.self,
         ]
     )
 }

@@ -1,0 +1,217 @@
+import Foundation
+public import KooplogDomain
+import KooplogProjections
+public import KooplogStore
+
+/// Reads earlier events for the folds (the original of a reversal).
+struct LedgerFoldContext: FoldContext {
+    let ledger: Ledger
+    func event(_ seq: UInt64) throws -> RecordedEvent? { try ledger.event(seq)?.recorded }
+}
+
+/// The position a stored read model reflects, and the version of the fold that made it.
+public struct Checkpoint: Codable, Sendable, Equatable {
+    public var version: Int
+    public var seq: UInt64
+    public var hash: String
+}
+
+/// One projection's states for every organisation, with the checkpoint they reflect.
+final class ModelRunner<P: Projection>: @unchecked Sendable {
+    var states: [String: P.State] = [:]
+    var dirty: Set<String> = []
+    /// The first seq this runner must still apply (events before it are in the loaded states).
+    var nextSeq: UInt64 = 1
+    var loadedCheckpoint: Checkpoint?
+
+    static var checkpointKey: [UInt8] { Array("checkpoint/\(P.name)".utf8) }
+    static func stateKey(_ org: String) -> [UInt8] { Array("\(P.name)/\(org)".utf8) }
+
+    func apply(_ recorded: RecordedEvent, context: some FoldContext) throws {
+        guard recorded.seq >= nextSeq else { return }
+        let org = recorded.event.org.text
+        var state = states[org] ?? P.initial()
+        try P.apply(recorded, to: &state, context: context)
+        states[org] = state
+        dirty.insert(org)
+    }
+
+    /// Encoded states, for storing and comparing.
+    func encoded() throws -> [String: [UInt8]] {
+        var result: [String: [UInt8]] = [:]
+        for (org, state) in states { result[org] = try StateCodec.encode(state) }
+        return result
+    }
+}
+
+/// All projections, run side by side in one pass over the log.
+final class ModelSet: @unchecked Sendable {
+    let finance = ModelRunner<FinanceProjection>()
+    let headcount = ModelRunner<HeadcountProjection>()
+    let members = ModelRunner<MembersProjection>()
+    let grants = ModelRunner<GrantsProjection>()
+
+    static let names = [FinanceProjection.name, HeadcountProjection.name, MembersProjection.name, GrantsProjection.name]
+
+    func apply(_ recorded: RecordedEvent, context: some FoldContext) throws {
+        try finance.apply(recorded, context: context)
+        try headcount.apply(recorded, context: context)
+        try members.apply(recorded, context: context)
+        try grants.apply(recorded, context: context)
+    }
+
+    var nextSeq: UInt64 { min(finance.nextSeq, headcount.nextSeq, members.nextSeq, grants.nextSeq) }
+
+    /// Encoded states per model name.
+    func encodedByModel() throws -> [String: [String: [UInt8]]] {
+        [FinanceProjection.name: try finance.encoded(), HeadcountProjection.name: try headcount.encoded(),
+         MembersProjection.name: try members.encoded(), GrantsProjection.name: try grants.encoded()]
+    }
+}
+
+/// What a rebuild did.
+public struct RebuildReport: Sendable {
+    public var fromSeq: UInt64
+    public var head: LogHead
+    public var events: UInt64
+    public var rebuiltModels: [String]
+}
+
+extension Ledger {
+    /// Loads a runner's stored checkpoint and states (all organisations) when its version matches.
+    private func load<P: Projection>(_ runner: ModelRunner<P>, full: Bool, _ txn: borrowing Transaction) throws -> Bool {
+        guard !full, let bytes = try txn.get(modelsDatabase, ModelRunner<P>.checkpointKey) else { return false }
+        let checkpoint = try StateCodec.decode(Checkpoint.self, from: bytes, key: "checkpoint/\(P.name)")
+        guard checkpoint.version == P.version else { return false }
+        // Read-side check: the checkpoint must still name a record of this log.
+        if checkpoint.seq > 0 {
+            guard let record = try log.record(checkpoint.seq, txn), record.hash.hex == checkpoint.hash else {
+                throw StoreError.integrity.with("read model \(P.name) reflects seq \(checkpoint.seq) \(checkpoint.hash), which the log does not hold")
+            }
+        }
+        let prefix = Array("\(P.name)/".utf8)
+        try txn.scan(modelsDatabase, from: prefix) { key, value in
+            guard key.starts(with: prefix) else { return false }
+            let org = String(decoding: key[prefix.count...], as: UTF8.self)
+            runner.states[org] = try StateCodec.decode(P.State.self, from: Array(value), key: "\(P.name)/\(org)")
+            return true
+        }
+        runner.nextSeq = checkpoint.seq + 1
+        runner.loadedCheckpoint = checkpoint
+        return true
+    }
+
+    private func store<P: Projection>(_ runner: ModelRunner<P>, head: LogHead, force: Bool, _ txn: inout Transaction) throws {
+        // Another process may have caught up meanwhile: never move a checkpoint backwards.
+        if !force, let bytes = try txn.get(modelsDatabase, ModelRunner<P>.checkpointKey),
+            let stored = try? StateCodec.decode(Checkpoint.self, from: bytes, key: ""),  // an unreadable checkpoint is simply replaced
+            stored.version == P.version, stored.seq >= head.seq
+        {
+            return
+        }
+        if runner.loadedCheckpoint == nil {
+            // Fresh (full) build: drop every stored state of this model first.
+            let prefix = Array("\(P.name)/".utf8)
+            var keys: [[UInt8]] = []
+            try txn.scan(modelsDatabase, from: prefix) { key, _ in
+                guard key.starts(with: prefix) else { return false }
+                keys.append(Array(key))
+                return true
+            }
+            for key in keys { try txn.delete(modelsDatabase, key) }
+            runner.dirty = Set(runner.states.keys)
+        }
+        for org in runner.dirty.sorted() {
+            try txn.put(modelsDatabase, ModelRunner<P>.stateKey(org), try StateCodec.encode(runner.states[org]!))
+        }
+        let checkpoint = Checkpoint(version: P.version, seq: head.seq, hash: head.hash.hex)
+        try txn.put(modelsDatabase, ModelRunner<P>.checkpointKey, try StateCodec.encode(checkpoint))
+    }
+
+    /// Brings every read model up to the head: loads the stored states, applies the events appended
+    /// since their checkpoints (all of them with `full`, or when a projection's version changed),
+    /// and stores the result in one short write transaction. Reading happens outside it, in chunks,
+    /// so appends are never blocked for long.
+    @discardableResult
+    func catchUp(full: Bool = false, persist: Bool = true) throws -> (ModelSet, RebuildReport) {
+        let models = ModelSet()
+        var rebuilt: [String] = []
+        let head: LogHead = try environment.read { txn in
+            if !(try load(models.finance, full: full, txn)) { rebuilt.append(FinanceProjection.name) }
+            if !(try load(models.headcount, full: full, txn)) { rebuilt.append(HeadcountProjection.name) }
+            if !(try load(models.members, full: full, txn)) { rebuilt.append(MembersProjection.name) }
+            if !(try load(models.grants, full: full, txn)) { rebuilt.append(GrantsProjection.name) }
+            return try log.checkedHead(txn)
+        }
+        let from = models.nextSeq
+        var applied: UInt64 = 0
+        if from <= head.seq || full {
+            let context = LedgerFoldContext(ledger: self)
+            try log.forEach(in: environment, from: from, to: head.seq) { view in
+                let recorded = try RecordedEvent.decode(seq: view.seq, payload: view.payload)
+                try models.apply(recorded, context: context)
+                applied += 1
+                return true
+            }
+            if persist {
+                do {
+                    try environment.write { txn in
+                        try store(models.finance, head: head, force: full, &txn)
+                        try store(models.headcount, head: head, force: full, &txn)
+                        try store(models.members, head: head, force: full, &txn)
+                        try store(models.grants, head: head, force: full, &txn)
+                    }
+                } catch let error as StoreError where error == .readOnlyFileSystem || error == .permissionDenied {
+                    // A read-only copy (an auditor's): the models are current in memory; nothing to store.
+                }
+            }
+        }
+        return (models, RebuildReport(fromSeq: from, head: head, events: applied, rebuiltModels: rebuilt))
+    }
+
+    /// `kooplog rebuild`: incremental, or from the first event with `full`.
+    public func rebuild(full: Bool) throws -> RebuildReport {
+        try catchUp(full: full).1
+    }
+
+    /// The stored checkpoints, by model name.
+    public func checkpoints() throws -> [String: Checkpoint] {
+        try environment.read { txn in
+            var result: [String: Checkpoint] = [:]
+            for name in ModelSet.names {
+                if let bytes = try txn.get(modelsDatabase, Array("checkpoint/\(name)".utf8)) {
+                    result[name] = try StateCodec.decode(Checkpoint.self, from: bytes, key: "checkpoint/\(name)")
+                }
+            }
+            return result
+        }
+    }
+
+    /// The stored states of a model, encoded, by organisation.
+    func storedStates(_ name: String) throws -> [String: [UInt8]] {
+        try environment.read { txn in
+            var result: [String: [UInt8]] = [:]
+            let prefix = Array("\(name)/".utf8)
+            try txn.scan(modelsDatabase, from: prefix) { key, value in
+                guard key.starts(with: prefix) else { return false }
+                result[String(decoding: key[prefix.count...], as: UTF8.self)] = Array(value)
+                return true
+            }
+            return result
+        }
+    }
+
+    /// The organisations of the ledger (registered ones), sorted.
+    public func organisations() throws -> [OrgNumber] {
+        try environment.read { txn in
+            var result: [OrgNumber] = []
+            let prefix = Array("org/".utf8)
+            try txn.scan(stateDatabase, from: prefix) { key, _ in
+                guard key.starts(with: prefix) else { return false }
+                if case .success(let org) = OrgNumber.parse(String(decoding: key[prefix.count...], as: UTF8.self)) { result.append(org) }
+                return true
+            }
+            return result
+        }
+    }
+}

@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+import KooplogEngine
+import KooplogStore
+
+struct Rebuild: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Bring every read model up to the head (incremental; --full rebuilds from the first event).",
+        discussion: "Safe while others append: the log is read in chunks; the result is stored in one short transaction. Example: kooplog rebuild --full")
+
+    @OptionGroup var ledger: LedgerOption
+    @Flag(help: "Rebuild from the first event.") var full = false
+
+    func run() throws {
+        try runMapped {
+            let opened = try ledger.open()
+            let start = Date()
+            let report = try opened.rebuild(full: full)
+            let seconds = Date().timeIntervalSince(start)
+            if report.events == 0 {
+                print("read models are current at seq \(report.head.seq)")
+            } else {
+                let rebuilt = report.rebuiltModels.isEmpty ? "" : " (from the first event: \(report.rebuiltModels.joined(separator: ", ")))"
+                print("applied \(report.events) events, seq \(report.fromSeq)…\(report.head.seq)\(rebuilt), in \(String(format: "%.2f", seconds)) s")
+            }
+            print("head: seq \(report.head.seq) \(report.head.hash.hex)")
+        }
+    }
+}
