@@ -29,6 +29,8 @@ public struct RandomBooks {
     private var reversible: [Int] = []
     private var reversed: Set<Int> = []
     private var counter = 0
+    /// Whether the books contain reversals (off for tests that remove events).
+    public var allowReversals = true
 
     public init(seed: UInt64, org: String = Fixtures.carWash) {
         rng = SeededGenerator(seed: seed)
@@ -147,7 +149,7 @@ public struct RandomBooks {
         case 13 where date.month >= 2 && !closedPrevious:
             add("fiscal-year.closed", ["fiscalYear": .string(String(date.year - 1))])
             closedYear = date.year - 1
-        case 14 where !reversible.isEmpty:
+        case 14 where !reversible.isEmpty && allowReversals:
             let index = Int.random(in: 0..<reversible.count, using: &rng)
             let seq = reversible.remove(at: index)
             guard !reversed.contains(seq) else { return }
