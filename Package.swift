@@ -30,7 +30,10 @@ let package = Package(
         .target(name: "KooplogReports", dependencies: ["KooplogDomain", "KooplogProjections"]),
         .target(
             name: "KooplogEngine",
-            dependencies: ["KooplogStore", "KooplogDomain", "KooplogProjections", "KooplogReports"]
+            dependencies: [
+                "KooplogStore", "KooplogDomain", "KooplogProjections", "KooplogReports",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "kooplog",

@@ -52,7 +52,7 @@ extension Ledger {
         ]))
     }
 
-    func report(_ request: ReportRequest, org: OrgNumber, models: ModelSet, head: LogHead) throws -> JSON {
+    func report(_ request: ReportRequest, org: OrgNumber, models: ModelSet, head: LogHead, yearGiven: Bool? = nil) throws -> JSON {
         let key = org.text
         var finance = models.finance.states[key] ?? FinanceState()
         var headcount = models.headcount.states[key] ?? HeadcountState()
@@ -85,7 +85,7 @@ extension Ledger {
             if needsReplay { (finance, headcount, members, grants) = replayed }
         }
         if let problem = finance.checkInvariants() { throw StoreError.integrity.with("read model finance of \(org): \(problem)") }
-        let input = ReportInput(org: org, asOfSeq: head.seq, asOfHash: head.hash.hex, date: date, year: year, yearGiven: request.year != nil,
+        let input = ReportInput(org: org, asOfSeq: head.seq, asOfHash: head.hash.hex, date: date, year: year, yearGiven: yearGiven ?? (request.year != nil),
                                 finance: finance, headcount: headcount, members: members, grants: grants, journal: journal)
         return Reports.json(request.name, input)
     }

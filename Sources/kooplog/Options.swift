@@ -70,7 +70,7 @@ func runMapped(format: OutputFormat = .text, _ body: () throws -> Void) throws {
             text += "\ncreate one with: kooplog init --ledger \(error.context)"
         case .ledgerExists:
             code = Exit.usage
-            text += " (init never touches an existing ledger)"
+            break
         default: code = Exit.ioError
         }
         if format == .json {

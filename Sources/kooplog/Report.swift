@@ -21,6 +21,7 @@ struct Report: ParsableCommand {
     @Option(help: "The fiscal year by its start year (default: the year of the report date).") var year: Int?
     @Option(name: .customLong("as-of"), help: "Only facts dated up to this date YYYY-MM-DD (default: all).") var asOf: String?
     @Option(help: "text, json or csv.") var format: OutputFormat = .text
+    @Option(help: "Sign the JSON report with this private key (see kooplog keys generate).") var sign: String?
 
     func validate() throws {
         guard ReportName(rawValue: name) != nil else {
@@ -31,19 +32,21 @@ struct Report: ParsableCommand {
         }
         if let asOf, CalendarDate(asOf) == nil { throw ValidationError("--as-of \(asOf) is not a real date YYYY-MM-DD") }
         if let year, !(1900...2199).contains(year) { throw ValidationError("--year \(year) is not a year") }
+        if sign != nil && format != .json { throw ValidationError("--sign signs the JSON report: add --format json") }
     }
 
     func run() throws {
         try runMapped(format: format) {
             let opened = try ledger.open()
             var request = ReportRequest(name: ReportName(rawValue: name)!, year: year, asOf: asOf.flatMap { CalendarDate($0) })
-            let report: JSON
+            var report: JSON
             if org == "all" {
                 report = try opened.reportAll(request)
             } else {
                 request.org = try org.map { try OrgNumber.parse($0).get() }
                 report = try opened.report(request)
             }
+            if let sign { report = try ReportSignature.sign(report, privateKey: try ReportSignature.loadPrivateKey(sign)) }
             print(render(report))
         }
     }
