@@ -18,8 +18,8 @@ struct LedgerOption: ParsableArguments {
         return dataHome + "/kooplog/ledger"
     }
 
-    func open() throws -> Ledger {
-        try Ledger.open(at: path)
+    func open(checkHead: Bool = true) throws -> Ledger {
+        try Ledger.open(at: path, checkHead: checkHead)
     }
 }
 
