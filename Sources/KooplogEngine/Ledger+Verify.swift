@@ -31,15 +31,17 @@ extension Ledger {
         // Read models: recomputed alongside, compared with the stored ones at their checkpoints.
         let models = ModelSet()
         let context = LedgerFoldContext(ledger: self)
-        let checkpoints = try checkpoints()
+        // One snapshot of everything stored, so appends and rebuilds may go on meanwhile.
+        let stored = try environment.read { txn in try StoredSnapshot(self, txn) }
+        let checkpoints = stored.checkpoints
         var modelDiscrepancies: [Discrepancy] = []
         let compareModels = { (seq: UInt64) throws in
             for name in ModelSet.names where (checkpoints[name]?.seq ?? 0) == seq {
-                modelDiscrepancies += try self.compareModel(name, expected: try models.encodedByModel()[name] ?? [:], at: seq)
+                modelDiscrepancies += Self.compareModel(name, stored: stored.models[name] ?? [:], expected: try models.encodedByModel()[name] ?? [:], at: seq)
             }
         }
         try compareModels(0)
-        let chain = try log.checkChain(in: environment) { view in
+        let chain = try log.checkChain(in: environment, snapshot: stored.log) { view in
             report.events += 1
             if report.events % 65_536 == 0 { progress?(view.seq) }
             guard firstRuleBreak == nil else { return }
@@ -67,7 +69,7 @@ extension Ledger {
         if let firstRuleBreak { report.discrepancies.append(firstRuleBreak) }
         if report.ok {
             report.stateRecords = state.count
-            report.discrepancies += try compareRuleState(state)
+            report.discrepancies += try compareRuleState(state, stored: stored.ruleState)
             report.discrepancies += modelDiscrepancies
             for (name, checkpoint) in checkpoints where checkpoint.seq > report.head.seq {
                 report.discrepancies.append(Discrepancy(seq: checkpoint.seq, what: "read model \(name) claims seq \(checkpoint.seq), beyond the log's head"))
@@ -77,8 +79,7 @@ extension Ledger {
     }
 
     /// A stored read model must equal the one recomputed from the log at its checkpoint.
-    func compareModel(_ name: String, expected: [String: [UInt8]], at seq: UInt64) throws -> [Discrepancy] {
-        let stored = try storedStates(name)
+    static func compareModel(_ name: String, stored: [String: [UInt8]], expected: [String: [UInt8]], at seq: UInt64) -> [Discrepancy] {
         var found: [Discrepancy] = []
         for org in Set(stored.keys).union(expected.keys).sorted() {
             switch (stored[org], expected[org]) {
@@ -95,33 +96,60 @@ extension Ledger {
         return found
     }
 
-    private func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String {
+    private static func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String {
         let index = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
         let from = max(0, index - 30)
         return ": stored …\(String(decoding: a[from..<min(a.count, index + 30)], as: UTF8.self))…, replay …\(String(decoding: b[from..<min(b.count, index + 30)], as: UTF8.self))…"
     }
 
     /// The stored rule state must equal the recomputed one, record for record.
-    private func compareRuleState(_ state: MemoryRuleState) throws -> [Discrepancy] {
+    private func compareRuleState(_ state: MemoryRuleState, stored: [(String, [UInt8])]) throws -> [Discrepancy] {
         var expected: [String: [UInt8]] = [:]
         for (key, value) in state.values { expected[key] = try StateCodec.encode(value) }
         var found: [Discrepancy] = []
-        try environment.read { txn in
-            try txn.scan(stateDatabase) { keyBytes, valueBytes in
-                let key = String(decoding: keyBytes, as: UTF8.self)
-                if let want = expected.removeValue(forKey: key) {
-                    if !want.elementsEqual(valueBytes) {
-                        found.append(Discrepancy(seq: nil, what: "stored rule state \(key) differs from the replay: stored \(String(decoding: valueBytes, as: UTF8.self)), replay \(String(decoding: want, as: UTF8.self))"))
-                    }
-                } else {
-                    found.append(Discrepancy(seq: nil, what: "stored rule state has \(key), which the replay does not produce"))
+        for (key, valueBytes) in stored where found.count < 20 {
+            if let want = expected.removeValue(forKey: key) {
+                if want != valueBytes {
+                    found.append(Discrepancy(seq: nil, what: "stored rule state \(key) differs from the replay: stored \(String(decoding: valueBytes, as: UTF8.self)), replay \(String(decoding: want, as: UTF8.self))"))
                 }
-                return found.count < 20
+            } else {
+                found.append(Discrepancy(seq: nil, what: "stored rule state has \(key), which the replay does not produce"))
             }
         }
         for key in expected.keys.sorted().prefix(20) {
             found.append(Discrepancy(seq: nil, what: "stored rule state lacks \(key), which the replay produces"))
         }
         return found
+    }
+}
+
+/// Everything verify compares against, read in one transaction.
+struct StoredSnapshot {
+    var log: LogSnapshot
+    var checkpoints: [String: Checkpoint] = [:]
+    var models: [String: [String: [UInt8]]] = [:]
+    var ruleState: [(String, [UInt8])] = []
+
+    init(_ ledger: Ledger, _ txn: borrowing Transaction) throws {
+        log = try ledger.log.snapshot(txn)
+        for name in ModelSet.names {
+            if let bytes = try txn.get(ledger.modelsDatabase, Array("checkpoint/\(name)".utf8)) {
+                checkpoints[name] = try StateCodec.decode(Checkpoint.self, from: bytes, key: "checkpoint/\(name)")
+            }
+            var states: [String: [UInt8]] = [:]
+            let prefix = Array("\(name)/".utf8)
+            try txn.scan(ledger.modelsDatabase, from: prefix) { key, value in
+                guard key.starts(with: prefix) else { return false }
+                states[String(decoding: key[prefix.count...], as: UTF8.self)] = Array(value)
+                return true
+            }
+            models[name] = states
+        }
+        var rules: [(String, [UInt8])] = []
+        try txn.scan(ledger.stateDatabase) { key, value in
+            rules.append((String(decoding: key, as: UTF8.self), Array(value)))
+            return true
+        }
+        ruleState = rules
     }
 }

@@ -65,11 +65,11 @@ public final class Environment: @unchecked Sendable {
         // From here every property is set, so a throw runs deinit, which closes the environment.
         try LMDB.envSetMaxDatabases(env, Limits.databasesMax)
         try LMDB.envSetMaxReaders(env, Limits.readersMax)
-        try LMDB.envSetMapSize(env, mapBytes)
+        try LMDB.envSetMapSize(env, min(mapBytes, Environment.mapBytesMax))
         try LMDB.envOpen(env, directory, LMDB.flagNoTLS | (durable ? 0 : LMDB.flagNoSync))
         _ = LMDB.readerCheck(env)
         // A file grown by another process may be larger than the map asked for: adopt its size.
-        if LMDB.envMapSize(env) < mapBytes { try? LMDB.envSetMapSize(env, mapBytes) }  // best effort: keeps the larger size
+        if LMDB.envMapSize(env) < min(mapBytes, Environment.mapBytesMax) { try? LMDB.envSetMapSize(env, min(mapBytes, Environment.mapBytesMax)) }  // best effort: keeps the larger size
         try openDatabases(specs)
     }
 
@@ -146,6 +146,13 @@ public final class Environment: @unchecked Sendable {
         try LMDB.envCopy(handle, to: path, compact: compact)
     }
 
+    /// `Limits.mapBytesMax`, or `KOOPLOG_MAP_MAX_BYTES` (to hold a ledger's size fixed, as a full
+    /// disk would: the operations tests use it).
+    static var mapBytesMax: Int {
+        if let text = getenv("KOOPLOG_MAP_MAX_BYTES"), let value = Int(String(cString: text)), value > 0 { return value }
+        return Limits.mapBytesMax
+    }
+
     static var writerWaitMilliseconds: Int {
         if let text = getenv("KOOPLOG_WRITER_WAIT_MS"), let value = Int(String(cString: text)), value >= 0 {
             return value
@@ -178,7 +185,7 @@ public final class Environment: @unchecked Sendable {
         mapLock.lockExclusive()
         defer { mapLock.unlock() }
         let current = LMDB.envMapSize(handle)
-        let next = min(current + min(current, Limits.mapGrowthBytesMax), Limits.mapBytesMax)
+        let next = min(current + min(current, Limits.mapGrowthBytesMax), Environment.mapBytesMax)
         if next <= current { throw StoreError.mapFull.with("the ledger reached its largest map size \(current) bytes") }
         try LMDB.envSetMapSize(handle, next)
         mapGrowths += 1

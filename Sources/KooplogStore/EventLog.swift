@@ -187,14 +187,30 @@ public struct ChainCheck: Sendable, Equatable {
     }
 }
 
+/// The log as one read transaction saw it: `meta.head` and the last stored key.
+public struct LogSnapshot: Sendable, Equatable {
+    public var head: LogHead
+    public var lastSeq: UInt64
+}
+
 extension EventLog {
+    /// `meta.head` and the last key, read in one transaction (no invariant check: verify reports).
+    public func snapshot(_ txn: borrowing Transaction) throws -> LogSnapshot {
+        let head = try head(txn)
+        let last = try txn.last(events).map { BigEndian.uint64($0.key) } ?? 0
+        return LogSnapshot(head: head, lastSeq: last)
+    }
+
     /// Recomputes the whole chain from seq 1, in chunks: sequence without gaps, each record's seq,
-    /// `prev` link and hash, and finally `meta.head`. Stops at the first bad record.
-    public func checkChain(in environment: Environment, visit: ((RecordView) throws -> Void)? = nil) throws -> ChainCheck {
+    /// `prev` link and hash, and finally `meta.head`. Stops at the first bad record. Records
+    /// appended after `snapshot` (taken now when nil) are not looked at, so a check can run while
+    /// others append.
+    public func checkChain(in environment: Environment, snapshot given: LogSnapshot? = nil, visit: ((RecordView) throws -> Void)? = nil) throws -> ChainCheck {
+        let snapshot = try given ?? environment.read { txn in try self.snapshot(txn) }
         var check = ChainCheck()
         var expectedSeq: UInt64 = 1
         var prev = Digest.zero
-        try forEach(in: environment) { view in
+        try forEach(in: environment, to: max(snapshot.head.seq, snapshot.lastSeq)) { view in
             if let problem = EventLog.problem(view, expectedSeq: expectedSeq, prev: prev) {
                 check.firstBad = (min(view.seq, expectedSeq), problem)
                 return false
@@ -207,7 +223,7 @@ extension EventLog {
             return true
         }
         if check.firstBad == nil {
-            let head = try environment.read { txn in try self.head(txn) }
+            let head = snapshot.head
             if head != check.head {
                 check.firstBad = (
                     min(head.seq, check.head.seq) + 1,

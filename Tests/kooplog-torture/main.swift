@@ -20,9 +20,10 @@ do {
         let prefix = arguments[3]
         let count = Int(arguments[4])!
         let org = arguments[5]
+        let date = arguments.count > 6 ? arguments[6] : "2025-03-01"
         for index in 1...count {
             let event: JSON = [
-                "type": "journal.entry", "org": .string(org), "date": "2025-03-01", "id": .string("\(prefix)-\(index)"),
+                "type": "journal.entry", "org": .string(org), "date": .string(date), "id": .string("\(prefix)-\(index)"),
                 "data": ["text": .string("torture \(prefix) \(index)"), "lines": [["account": "1930", "debit": "1.00"], ["account": "3004", "credit": "1.00"]]],
             ]
             let results = try ledger.append([InputItem(event)], options: AppendOptions(actor: "torture"))
