@@ -28,6 +28,7 @@ let package = Package(
         .target(name: "KooplogDomain"),
         .target(name: "KooplogProjections", dependencies: ["KooplogDomain"]),
         .target(name: "KooplogReports", dependencies: ["KooplogDomain", "KooplogProjections"]),
+        .target(name: "KooplogSynthetic", dependencies: ["KooplogDomain"]),
         .target(
             name: "KooplogEngine",
             dependencies: [
@@ -44,7 +45,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "kooplog-bench",
-            dependencies: ["KooplogStore", "KooplogEngine", "KooplogDomain"],
+            dependencies: ["KooplogStore", "KooplogEngine", "KooplogDomain", "KooplogSynthetic"],
             path: "Tools/kooplog-bench"
         ),
         .executableTarget(
@@ -54,7 +55,7 @@ let package = Package(
         ),
         .target(
             name: "KooplogTestSupport",
-            dependencies: ["KooplogStore", "KooplogEngine", "KooplogDomain"],
+            dependencies: ["KooplogStore", "KooplogEngine", "KooplogDomain", "KooplogSynthetic"],
             path: "Tests/KooplogTestSupport"
         ),
         .testTarget(

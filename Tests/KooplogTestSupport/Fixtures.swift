@@ -29,3 +29,5 @@ public enum Fixtures {
         events.map(JSONWriter.canonicalString).joined(separator: "\n") + "\n"
     }
 }
+
+@_exported import KooplogSynthetic

@@ -1,5 +1,17 @@
 public import KooplogDomain
 
+/// Example organisation numbers (valid Luhn digits) for generated books.
+public enum SyntheticOrgs {
+    /// The `index`-th organisation number: 7000NN-NNNC with a computed check digit.
+    public static func number(_ index: Int) -> String {
+        let base = 700_000_000 + index * 7
+        let digits = String(base).compactMap { $0.wholeNumberValue }
+        let check = OrgNumber.luhnCheckDigit(Array(digits.prefix(9)))
+        let text = String(base)
+        return "\(text.prefix(6))-\(text.dropFirst(6).prefix(3))\(check)"
+    }
+}
+
 /// SplitMix64: a small, seeded, deterministic generator.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
@@ -20,7 +32,7 @@ public struct RandomBooks {
     public var rng: SeededGenerator
     public let org: String
     public private(set) var events: [JSON] = []
-    private var date = CalendarDate(year: 2023, month: 1, day: 2)!
+    public private(set) var date: CalendarDate
     private var invoices: [(id: String, outstanding: Int64, seq: Int, paid: Bool)] = []
     private var bills: [(id: String, outstanding: Int64)] = []
     private var members: [String] = []
@@ -32,10 +44,19 @@ public struct RandomBooks {
     /// Whether the books contain reversals (off for tests that remove events).
     public var allowReversals = true
 
-    public init(seed: UInt64, org: String = Fixtures.carWash) {
+    /// Days the calendar moves per event, on average (1/4: a day every four events).
+    public var daysPerEvent = 0.25
+
+    public init(seed: UInt64, org: String = "769629-1231", start: CalendarDate = CalendarDate(year: 2023, month: 1, day: 2)!) {
         rng = SeededGenerator(seed: seed)
         self.org = org
-        events.append(Fixtures.registered(org: org, date: "2023-01-01"))
+        date = start
+        events.append(Self.event("org.registered", org: org, date: CalendarDate(year: start.year, month: 1, day: 1)!.description,
+                                 data: ["name": .string("Kooperativ \(org)"), "fiscalYearStart": "01-01"]))
+    }
+
+    static func event(_ type: String, org: String, date: String, data: JSON) -> JSON {
+        .object(JSONObject([("type", .string(type)), ("org", .string(org)), ("date", .string(date)), ("data", data)]))
     }
 
     private mutating func nextID(_ prefix: String) -> String {
@@ -48,7 +69,7 @@ public struct RandomBooks {
     private func kr(_ ore: Int64) -> JSON { .string(Money(ore: ore).canonical) }
 
     private mutating func add(_ type: String, _ data: JSON, reversible canReverse: Bool = false) {
-        events.append(Fixtures.event(type, org: org, date: date.description, data: data))
+        events.append(Self.event(type, org: org, date: date.description, data: data))
         if canReverse { reversible.append(events.count) }
     }
 
@@ -58,7 +79,7 @@ public struct RandomBooks {
     }
 
     private mutating func advanceDate() {
-        if Int.random(in: 0..<4, using: &rng) == 0 {
+        if Double.random(in: 0..<1, using: &rng) < daysPerEvent {
             let day = date.day + 1
             if day > 28 {
                 date = date.month == 12 ? CalendarDate(year: date.year + 1, month: 1, day: 1)! : CalendarDate(year: date.year, month: date.month + 1, day: 1)!
