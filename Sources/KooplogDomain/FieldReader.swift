@@ -3,7 +3,8 @@
 public struct FieldReader {
     private let object: JSONObject
     private let path: String
-    private var read: Set<String> = []
+    /// Fields read so far (a handful: a list beats a hash set here).
+    private var read: [String] = []
 
     public init(_ object: JSONObject, path: String) {
         self.object = object
@@ -24,7 +25,7 @@ public struct FieldReader {
     // MARK: raw access
 
     public mutating func optionalValue(_ key: String) -> JSON? {
-        read.insert(key)
+        if !read.contains(key) { read.append(key) }
         guard let value = object[key], value != .null else { return nil }
         return value
     }

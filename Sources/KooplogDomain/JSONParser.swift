@@ -218,7 +218,9 @@ public struct JSONParser {
         return try validUTF8(out[...])
     }
 
-    private func validUTF8(_ slice: some Collection<UInt8>) throws(JSONSyntaxError) -> String {
+    private func validUTF8(_ slice: ArraySlice<UInt8>) throws(JSONSyntaxError) -> String {
+        // ASCII is always valid UTF-8: decode it without the validating (slower, generic) path.
+        if slice.allSatisfy({ $0 < 0x80 }) { return String(decoding: slice, as: UTF8.self) }
         guard let text = String(validating: slice, as: UTF8.self) else { throw error("text is not valid UTF-8") }
         return text
     }

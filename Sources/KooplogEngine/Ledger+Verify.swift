@@ -26,11 +26,11 @@ extension Ledger {
     /// stored one. `progress` is called now and then with the seq reached.
     public func verify(progress: ((UInt64) -> Void)? = nil) throws -> VerifyReport {
         var report = VerifyReport()
-        var state = MemoryRuleState { [self] seq in try self.event(seq)?.recorded }
+        let context = LedgerFoldContext(ledger: self)
+        var state = MemoryRuleState { seq in try context.event(seq) }
         var firstRuleBreak: Discrepancy?
         // Read models: recomputed alongside, compared with the stored ones at their checkpoints.
         let models = ModelSet()
-        let context = LedgerFoldContext(ledger: self)
         // One snapshot of everything stored, so appends and rebuilds may go on meanwhile.
         let stored = try environment.read { txn in try StoredSnapshot(self, txn) }
         let checkpoints = stored.checkpoints

@@ -3,10 +3,22 @@ public import KooplogDomain
 import KooplogProjections
 public import KooplogStore
 
-/// Reads earlier events for the folds (the original of a reversal).
-struct LedgerFoldContext: FoldContext {
+/// Reads earlier events for the folds (the original of a reversal). Every projection asks for the
+/// same original in turn, so the last few are kept.
+final class LedgerFoldContext: FoldContext {
     let ledger: Ledger
-    func event(_ seq: UInt64) throws -> RecordedEvent? { try ledger.event(seq)?.recorded }
+    private var recent: [(UInt64, RecordedEvent)] = []
+
+    init(ledger: Ledger) { self.ledger = ledger }
+
+    func event(_ seq: UInt64) throws -> RecordedEvent? {
+        if let hit = recent.first(where: { $0.0 == seq }) { return hit.1 }
+        guard let record = try ledger.environment.read({ txn in try ledger.log.record(seq, txn) }) else { return nil }
+        let recorded = try RecordedEvent.decode(seq: seq, payload: record.payload)
+        if recent.count >= 8 { recent.removeFirst() }
+        recent.append((seq, recorded))
+        return recorded
+    }
 }
 
 /// The position a stored read model reflects, and the version of the fold that made it.
@@ -30,9 +42,11 @@ final class ModelRunner<P: Projection>: @unchecked Sendable {
     func apply(_ recorded: RecordedEvent, context: some FoldContext) throws {
         guard recorded.seq >= nextSeq else { return }
         let org = recorded.event.org.text
-        var state = states[org] ?? P.initial()
+        // Take the state out while folding, so its storage is uniquely referenced and mutated in
+        // place (left in the dictionary, every change would copy it).
+        var state = states.removeValue(forKey: org) ?? P.initial()
+        defer { states[org] = state }
         try P.apply(recorded, to: &state, context: context)
-        states[org] = state
         dirty.insert(org)
     }
 

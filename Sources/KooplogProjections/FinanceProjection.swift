@@ -144,8 +144,9 @@ public enum FinanceProjection: Projection {
         default:
             break
         }
-        let postingContext = FinancePostingContext(state: state, context: context)
-        let postings = try Bookkeeping.postings(for: event, context: postingContext)
+        // The posting context reads the state; it must be gone before the state is changed, or the
+        // change copies every dictionary of the state.
+        let postings = try withExtendedLifetime(()) { try Bookkeeping.postings(for: event, context: FinancePostingContext(state: state, context: context)) }
         try updateEntities(recorded, postings: postings, state: &state, context: context)
         guard let postings else { return nil }
         precondition(Bookkeeping.imbalance(postings).isZero, "unbalanced postings for seq \(recorded.seq)")

@@ -1,19 +1,30 @@
 import ArgumentParser
 import Foundation
+import KooplogDomain
 import KooplogEngine
 import KooplogStore
 
 struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write every stored event (envelopes included) as NDJSON: a full, lossless copy of the log as text.",
-        discussion: "Example: kooplog export --format ndjson --output ledger-2025.ndjson")
+        abstract: "Export the ledger: ndjson (every stored event, a lossless copy), ledger or beancount (the postings as a plain-text journal).",
+        discussion: """
+            Examples:
+              kooplog export --format ndjson --output ledger-2025.ndjson
+              kooplog export --format ledger --org 556677-8899 | ledger -f - balance
+              kooplog export --format beancount --output books.beancount && bean-check books.beancount
+            """)
 
     @OptionGroup var ledger: LedgerOption
-    @Option(help: "ndjson.") var format: String = "ndjson"
+    @Option(help: "ndjson, ledger or beancount.") var format: String = "ndjson"
     @Option(help: "The file to write (default: stdout).") var output: String?
+    @Option(help: "Only this organisation (ledger, beancount).") var org: String?
 
     func validate() throws {
-        guard format == "ndjson" else { throw ValidationError("--format \(format) is not supported; use ndjson") }
+        guard ["ndjson", "ledger", "beancount"].contains(format) else {
+            throw ValidationError("--format \(format) is not supported; use ndjson, ledger or beancount")
+        }
+        if let org, case .failure = OrgNumber.parse(org) { throw ValidationError("--org \(org) is not an organisation number") }
+        if org != nil && format == "ndjson" { throw ValidationError("--org goes with --format ledger or beancount; ndjson exports the whole log") }
     }
 
     func run() throws {
@@ -27,6 +38,11 @@ struct Export: ParsableCommand {
                 handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
             } else {
                 handle = FileHandle.standardOutput
+            }
+            if let plain = PlainTextFormat(rawValue: format) {
+                try opened.exportPlainText(plain, org: try org.map { try OrgNumber.parse($0).get() }) { bytes in try handle.write(contentsOf: bytes) }
+                if output != nil { try handle.synchronize(); try handle.close() }
+                return
             }
             let progress = Progress(label: "exporting")
             let head = try opened.exportNDJSON({ bytes in try handle.write(contentsOf: bytes) }, progress: progress.update)

@@ -7,6 +7,7 @@ import Foundation
 import KooplogDomain
 import KooplogEngine
 import KooplogStore
+import KooplogSynthetic
 
 struct Figures {
     var size = 0
@@ -117,19 +118,59 @@ func run(size: Int) throws -> Figures {
     return figures
 }
 
-var sizes = [100_000, 1_000_000]
-if CommandLine.arguments.count > 1 { sizes = CommandLine.arguments.dropFirst().compactMap { Int($0) } }
-var all: [Figures] = []
-for size in sizes {
-    let f = try run(size: size)
-    all.append(f)
-    func r(_ x: Double, _ places: Int = 0) -> String { String(format: "%.\(places)f", x) }
-    print("{\"events\": \(f.size), \"storeBatchAppendPerSecond\": \(r(f.storeBatchPerSecond)), \"engineBatchAppendPerSecond\": \(r(f.engineBatchPerSecond)), \"singleAppendMillisecondsP50\": \(r(f.singleAppendP50Milliseconds, 3)), \"singleAppendMillisecondsP99\": \(r(f.singleAppendP99Milliseconds, 3)), \"chainScanPerSecond\": \(r(f.chainScanPerSecond)), \"verifyPerSecond\": \(r(f.verifyPerSecond)), \"bytesOnDiskPerEvent\": \(r(f.bytesPerEvent, 1)), \"peakRSSMebibytes\": \(r(f.peakRSSMebibytes, 1))}")
+/// `kooplog-bench generate --events N [--orgs K] [--seed S] [--years Y]`: synthetic books as NDJSON on stdout.
+func generate(_ arguments: [String]) {
+    var events = 100_000
+    var orgs = 0
+    var seed: UInt64 = 1
+    var years = 10
+    var index = 0
+    while index + 1 < arguments.count {
+        switch arguments[index] {
+        case "--events": events = Int(arguments[index + 1]) ?? events
+        case "--orgs": orgs = Int(arguments[index + 1]) ?? orgs
+        case "--seed": seed = UInt64(arguments[index + 1]) ?? seed
+        case "--years": years = Int(arguments[index + 1]) ?? years
+        default: break
+        }
+        index += 2
+    }
+    if orgs == 0 { orgs = max(1, min(1000, events / 10_000)) }
+    var buffer: [UInt8] = []
+    buffer.reserveCapacity(1 << 20)
+    SyntheticLedger(seed: seed, orgs: orgs, years: years).generate(count: events) { event in
+        JSONWriter.write(event, into: &buffer)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 20 {
+            FileHandle.standardOutput.write(Data(buffer))
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+    FileHandle.standardOutput.write(Data(buffer))
 }
-print("")
-print("events      store batch/s  engine batch/s  append p50 ms  p99 ms   chain scan/s  verify/s   bytes/event  peak RSS MiB")
-for f in all {
-    print(String(format: "%-10d  %13.0f  %14.0f  %13.3f  %6.3f  %12.0f  %9.0f  %11.1f  %12.1f", f.size, f.storeBatchPerSecond, f.engineBatchPerSecond,
-        f.singleAppendP50Milliseconds, f.singleAppendP99Milliseconds, f.chainScanPerSecond, f.verifyPerSecond, f.bytesPerEvent, f.peakRSSMebibytes))
+
+func storeBenchmark(_ arguments: [String]) throws {
+    var sizes = [100_000, 1_000_000]
+    if !arguments.isEmpty { sizes = arguments.compactMap { Int($0) } }
+    var all: [Figures] = []
+    for size in sizes {
+        let f = try run(size: size)
+        all.append(f)
+        func r(_ x: Double, _ places: Int = 0) -> String { String(format: "%.\(places)f", x) }
+        print("{\"events\": \(f.size), \"storeBatchAppendPerSecond\": \(r(f.storeBatchPerSecond)), \"engineBatchAppendPerSecond\": \(r(f.engineBatchPerSecond)), \"singleAppendMillisecondsP50\": \(r(f.singleAppendP50Milliseconds, 3)), \"singleAppendMillisecondsP99\": \(r(f.singleAppendP99Milliseconds, 3)), \"chainScanPerSecond\": \(r(f.chainScanPerSecond)), \"verifyPerSecond\": \(r(f.verifyPerSecond)), \"bytesOnDiskPerEvent\": \(r(f.bytesPerEvent, 1)), \"peakRSSMebibytes\": \(r(f.peakRSSMebibytes, 1))}")
+    }
+    print("")
+    print("events      store batch/s  engine batch/s  append p50 ms  p99 ms   chain scan/s  verify/s   bytes/event  peak RSS MiB")
+    for f in all {
+        print(String(format: "%-10d  %13.0f  %14.0f  %13.3f  %6.3f  %12.0f  %9.0f  %11.1f  %12.1f", f.size, f.storeBatchPerSecond, f.engineBatchPerSecond,
+            f.singleAppendP50Milliseconds, f.singleAppendP99Milliseconds, f.chainScanPerSecond, f.verifyPerSecond, f.bytesPerEvent, f.peakRSSMebibytes))
+    }
+    print("reference (raw LMDB, C): 2.3 M batch/s, 0.26 ms durable commit p50, 1.6 M records/s scan with SHA-256 chain")
 }
-print("reference (raw LMDB, C): 2.3 M batch/s, 0.26 ms durable commit p50, 1.6 M records/s scan with SHA-256 chain")
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "generate": generate(Array(arguments.dropFirst()))
+case "store": try storeBenchmark(Array(arguments.dropFirst()))
+default: try storeBenchmark(arguments)
+}
