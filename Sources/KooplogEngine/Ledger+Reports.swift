@@ -54,10 +54,10 @@ extension Ledger {
 
     func report(_ request: ReportRequest, org: OrgNumber, models: ModelSet, head: LogHead, yearGiven: Bool? = nil) throws -> JSON {
         let key = org.text
-        var finance = models.finance.states[key] ?? FinanceState()
-        var headcount = models.headcount.states[key] ?? HeadcountState()
-        var members = models.members.states[key] ?? MembersState()
-        var grants = models.grants.states[key] ?? GrantsState()
+        var finance = try models.finance.state(key)
+        var headcount = try models.headcount.state(key)
+        var members = try models.members.state(key)
+        var grants = try models.grants.state(key)
         let lastDate = finance.lastDate.flatMap { CalendarDate($0) }
         var date = request.asOf ?? lastDate ?? CalendarDate(year: 2000, month: 1, day: 1)!
         // A year without a date: as of the end of that year (or the last fact, if earlier).

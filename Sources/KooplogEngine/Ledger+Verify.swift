@@ -37,7 +37,7 @@ extension Ledger {
         var modelDiscrepancies: [Discrepancy] = []
         let compareModels = { (seq: UInt64) throws in
             for name in ModelSet.names where (checkpoints[name]?.seq ?? 0) == seq {
-                modelDiscrepancies += Self.compareModel(name, stored: stored.models[name] ?? [:], expected: try models.encodedByModel()[name] ?? [:], at: seq)
+                modelDiscrepancies += Self.compareModel(name, stored: stored.models[name] ?? [:], expected: try models.encoded(name), at: seq)
             }
         }
         try compareModels(0)

@@ -35,6 +35,16 @@ final class ModelRunner<P: Projection>: @unchecked Sendable {
     /// The first seq this runner must still apply (events before it are in the loaded states).
     var nextSeq: UInt64 = 1
     var loadedCheckpoint: Checkpoint?
+    /// Reads one organisation's stored state on first use (nil for a fresh build).
+    var loader: ((String) throws -> P.State?)?
+
+    /// The state of one organisation: in memory, else loaded from the store, else initial.
+    func state(_ org: String) throws -> P.State {
+        if let state = states[org] { return state }
+        let loaded = try loader?(org) ?? P.initial()
+        states[org] = loaded
+        return loaded
+    }
 
     static var checkpointKey: [UInt8] { Array("checkpoint/\(P.name)".utf8) }
     static func stateKey(_ org: String) -> [UInt8] { Array("\(P.name)/\(org)".utf8) }
@@ -44,7 +54,7 @@ final class ModelRunner<P: Projection>: @unchecked Sendable {
         let org = recorded.event.org.text
         // Take the state out while folding, so its storage is uniquely referenced and mutated in
         // place (left in the dictionary, every change would copy it).
-        var state = states.removeValue(forKey: org) ?? P.initial()
+        var state = try states.removeValue(forKey: org) ?? loader?(org) ?? P.initial()
         defer { states[org] = state }
         try P.apply(recorded, to: &state, context: context)
         dirty.insert(org)
@@ -76,6 +86,16 @@ final class ModelSet: @unchecked Sendable {
 
     var nextSeq: UInt64 { min(finance.nextSeq, headcount.nextSeq, members.nextSeq, grants.nextSeq) }
 
+    /// The encoded states of one model.
+    func encoded(_ name: String) throws -> [String: [UInt8]] {
+        switch name {
+        case FinanceProjection.name: try finance.encoded()
+        case HeadcountProjection.name: try headcount.encoded()
+        case MembersProjection.name: try members.encoded()
+        default: try grants.encoded()
+        }
+    }
+
     /// Encoded states per model name.
     func encodedByModel() throws -> [String: [String: [UInt8]]] {
         [FinanceProjection.name: try finance.encoded(), HeadcountProjection.name: try headcount.encoded(),
@@ -103,12 +123,11 @@ extension Ledger {
                 throw StoreError.integrity.with("read model \(P.name) reflects seq \(checkpoint.seq) \(checkpoint.hash), which the log does not hold")
             }
         }
-        let prefix = Array("\(P.name)/".utf8)
-        try txn.scan(modelsDatabase, from: prefix) { key, value in
-            guard key.starts(with: prefix) else { return false }
-            let org = String(decoding: key[prefix.count...], as: UTF8.self)
-            runner.states[org] = try StateCodec.decode(P.State.self, from: Array(value), key: "\(P.name)/\(org)")
-            return true
+        // States are read per organisation when first needed (a report needs one).
+        runner.loader = { [environment, modelsDatabase] org in
+            try environment.read { txn in
+                try txn.get(modelsDatabase, ModelRunner<P>.stateKey(org)).map { try StateCodec.decode(P.State.self, from: $0, key: "\(P.name)/\(org)") }
+            }
         }
         runner.nextSeq = checkpoint.seq + 1
         runner.loadedCheckpoint = checkpoint
