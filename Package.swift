@@ -29,17 +29,18 @@ let package = Package(
         .target(name: "KooplogProjections", dependencies: ["KooplogDomain"]),
         .target(name: "KooplogReports", dependencies: ["KooplogDomain", "KooplogProjections"]),
         .target(name: "KooplogSynthetic", dependencies: ["KooplogDomain"]),
+        .target(name: "KooplogSIE", dependencies: ["KooplogDomain"]),
         .target(
             name: "KooplogEngine",
             dependencies: [
-                "KooplogStore", "KooplogDomain", "KooplogProjections", "KooplogReports",
+                "KooplogStore", "KooplogDomain", "KooplogProjections", "KooplogReports", "KooplogSIE",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
             name: "kooplog",
             dependencies: [
-                "KooplogEngine", "KooplogDomain", "KooplogStore", "KooplogReports",
+                "KooplogEngine", "KooplogDomain", "KooplogStore", "KooplogReports", "KooplogSIE",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -72,11 +73,11 @@ let package = Package(
         ),
         .testTarget(
             name: "KooplogEngineTests",
-            dependencies: ["KooplogEngine", "KooplogStore", "KooplogDomain", "KooplogTestSupport"]
+            dependencies: ["KooplogEngine", "KooplogStore", "KooplogDomain", "KooplogTestSupport", "KooplogReports", "KooplogSIE"]
         ),
         .testTarget(
             name: "KooplogCLITests",
-            dependencies: ["kooplog", "kooplog-torture", "KooplogTestSupport", "KooplogEngine", "KooplogStore", "KooplogDomain"]
+            dependencies: ["kooplog", "kooplog-torture", "kooplog-bench", "KooplogTestSupport", "KooplogEngine", "KooplogStore", "KooplogDomain", "KooplogSIE"]
         ),
     ],
     swiftLanguageModes: [.v6]

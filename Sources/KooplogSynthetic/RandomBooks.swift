@@ -79,7 +79,10 @@ public struct RandomBooks {
     }
 
     private mutating func advanceDate() {
-        if Double.random(in: 0..<1, using: &rng) < daysPerEvent {
+        // Whole days, plus one more with the fractional part's probability.
+        var days = Int(daysPerEvent)
+        if Double.random(in: 0..<1, using: &rng) < daysPerEvent - Double(days) { days += 1 }
+        for _ in 0..<days {
             let day = date.day + 1
             if day > 28 {
                 date = date.month == 12 ? CalendarDate(year: date.year + 1, month: 1, day: 1)! : CalendarDate(year: date.year, month: date.month + 1, day: 1)!

@@ -17,7 +17,7 @@ struct Kooplog: ParsableCommand {
         version: KooplogVersion.text,
         subcommands: [
             Init.self, Append.self, Record.self, Log.self, Head.self, Report.self, Rebuild.self, Verify.self,
-            Export.self, Import.self, BackupCommand.self, Restore.self, Keys.self, Orgs.self,
+            Export.self, Import.self, BackupCommand.self, Restore.self, Keys.self, Orgs.self, SIE.self,
         ]
     )
 }
