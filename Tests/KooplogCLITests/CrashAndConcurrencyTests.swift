@@ -41,13 +41,8 @@ struct CrashAndConcurrencyTests {
         var acknowledged = Set<String>()
         var generator = SystemRandomNumberGenerator()
         for round in 0..<25 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Binaries.torture)
-            process.arguments = ["append-loop", path, "r\(round)", "100000", Fixtures.carWash]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            let (process, started) = try startTorture(["append-loop", path, "r\(round)", "100000", Fixtures.carWash])
+            let pipe = started!
             // Wait for its first commit (so the test does not depend on the machine's speed), then
             // kill it at a random moment while it keeps appending.
             let first = pipe.fileHandleForReading.availableData
@@ -72,13 +67,7 @@ struct CrashAndConcurrencyTests {
         let count = 300
         var processes: [Process] = []
         for name in ["a", "b"] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: Binaries.torture)
-            process.arguments = ["append-loop", path, name, String(count), Fixtures.carWash]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            processes.append(process)
+            processes.append(try startTorture(["append-loop", path, name, String(count), Fixtures.carWash], captureOutput: false).process)
         }
         for process in processes {
             process.waitUntilExit()

@@ -72,12 +72,8 @@ struct ExitCodeTests {
     func busy() throws {
         let directory = TemporaryDirectory()
         let path = try makeLedger(directory)
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: Binaries.torture)
-        holder.arguments = ["hold", path, "4"]
-        let pipe = Pipe()
-        holder.standardOutput = pipe
-        try holder.run()
+        let (holder, output) = try startTorture(["hold", path, "4"])
+        let pipe = output!
         // Wait until the holder has the lock.
         let line = pipe.fileHandleForReading.availableData
         #expect(String(decoding: line, as: UTF8.self).contains("holding"))

@@ -14,13 +14,8 @@ struct OperationsTests {
     func nightlyWhileAppending() throws {
         let directory = TemporaryDirectory()
         let path = try demoLedger(directory)
-        let appender = Process()
-        appender.executableURL = URL(fileURLWithPath: Binaries.torture)
-        appender.arguments = ["append-loop", path, "live", "400", "556677-8899", "2026-03-01"]
-        let pipe = Pipe()
-        appender.standardOutput = pipe
-        appender.standardError = FileHandle.nullDevice
-        try appender.run()
+        let (appender, output) = try startTorture(["append-loop", path, "live", "400", "556677-8899", "2026-03-01"])
+        let pipe = output!
         let run = try nightly(["--ledger", path, "--reports", directory.file("reports"), "--backups", directory.file("backups")],
                               environment: ["KOOPLOG_NIGHTLY_DATE": "2026-11-23"])
         appender.waitUntilExit()

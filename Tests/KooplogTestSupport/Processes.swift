@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Finds the package's built executables (`kooplog`, `kooplog-torture`) next to the test bundle.
 public enum Binaries {
@@ -60,4 +60,17 @@ public func runProcess(
 @discardableResult
 public func kooplog(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> ProcessOutput {
     try runProcess(Binaries.kooplog, arguments, stdin: stdin, environment: ["KOOPLOG_ACTOR": "test"].merging(environment) { $1 })
+}
+
+/// Starts the torture helper (`append-loop DIR PREFIX COUNT ORG [DATE]` or `hold DIR SECONDS`);
+/// its stdout goes to the returned pipe (nil: discarded), stderr is discarded.
+public func startTorture(_ arguments: [String], captureOutput: Bool = true) throws -> (process: Process, output: Pipe?) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: Binaries.torture)
+    process.arguments = arguments
+    let pipe = captureOutput ? Pipe() : nil
+    process.standardOutput = pipe ?? FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return (process, pipe)
 }
