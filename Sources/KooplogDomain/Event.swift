@@ -44,7 +44,7 @@ public struct Event: Sendable, Equatable {
         switch OrgNumber.parse(text) {
         case .success(let org): return org
         case .failure(.shape):
-            throw Refusal(.invalidOrgNumber, field: "org", "\"\(text)\" is not an organisation number; write NNNNNN-NNNN, e.g. 769629-1234")
+            throw Refusal(.invalidOrgNumber, field: "org", "\"\(text)\" is not an organisation number; write NNNNNN-NNNN, e.g. 769629-1231")
         case .failure(.checkDigit(let expected)):
             throw Refusal(.invalidOrgNumber, field: "org",
                 "\"\(text)\" has a wrong check digit (the last digit should be \(expected)); check the number")

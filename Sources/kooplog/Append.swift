@@ -9,7 +9,7 @@ struct Append: ParsableCommand {
         discussion: """
             The append is atomic: all events are stored or none. An event whose id already exists is not stored
             again; its existing seq is reported. Example:
-              echo '{"type":"invoice.paid","org":"769629-1234","date":"2025-03-14","id":"bank-0007","data":{"invoice":"2025-017","amount":"12500.00"}}' | kooplog append
+              echo '{"type":"invoice.paid","org":"769629-1231","date":"2025-03-14","id":"bank-0007","data":{"invoice":"2025-017","amount":"12500.00"}}' | kooplog append
             """)
 
     @OptionGroup var ledger: LedgerOption

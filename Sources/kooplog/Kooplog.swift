@@ -8,8 +8,8 @@ struct Kooplog: ParsableCommand {
         discussion: """
             Example:
               kooplog init --ledger ~/kooplog
-              kooplog record invoice.paid --org 769629-1234 --date 2025-03-14 --invoice 2025-017 --amount "12 500"
-              kooplog report trial-balance --org 769629-1234
+              kooplog record invoice.paid --org 769629-1231 --date 2025-03-14 --invoice 2025-017 --amount "12 500"
+              kooplog report trial-balance --org 769629-1231
 
             Exit codes: 0 success, 1 verification found a discrepancy, 64 wrong usage, 65 input refused (nothing
             appended), 66 no such ledger or file, 74 storage or I/O error, 75 the ledger is busy (try again).

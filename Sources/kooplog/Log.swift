@@ -6,7 +6,7 @@ import KooplogEngine
 struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List stored events.",
-        discussion: "Example: kooplog log --org 769629-1234 --type invoice.paid --format json")
+        discussion: "Example: kooplog log --org 769629-1231 --type invoice.paid --format json")
 
     @OptionGroup var ledger: LedgerOption
     @Option(help: "First seq.") var from: UInt64 = 1

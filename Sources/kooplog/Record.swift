@@ -9,9 +9,9 @@ struct Record: ParsableCommand {
         discussion: """
             Each --FIELD VALUE becomes a field of the event's data. Amounts may be typed as 12500, 12500.50 or
             "12 500,50". Lists (lines, seats, …) are given as JSON. Examples:
-              kooplog record invoice.paid --org 769629-1234 --date 2025-03-14 --invoice 2025-017 --amount 12500
-              kooplog record placement.started --org 769629-1234 --date 2025-04-01 --person P-017 --form work-training --extent 50 --targetGroup true
-              kooplog record invoice.issued --org 769629-1234 --date 2025-03-01 --invoice 2025-018 --customer "Kommunen" \\
+              kooplog record invoice.paid --org 769629-1231 --date 2025-03-14 --invoice 2025-017 --amount 12500
+              kooplog record placement.started --org 769629-1231 --date 2025-04-01 --person P-017 --form work-training --extent 50 --targetGroup true
+              kooplog record invoice.issued --org 769629-1231 --date 2025-03-01 --invoice 2025-018 --customer "Kommunen" \\
                 --customerKind public --due 2025-03-31 --lines '[{"text":"Biltvätt","amount":"4000","vat":25}]'
             """)
 
