@@ -111,8 +111,9 @@ def car_wash(b):
             fees = (gross * Decimal("0.3142")).quantize(Decimal("0.01"))
             b.add("payroll.paid", org, f"{d}-25", {"period": d, "gross": kr(gross), "taxWithheld": kr(tax), "employerFees": kr(fees)},
                   id_=f"dalby-lon-{d}", result=-(gross + fees))
-            b.add("payroll.taxes-paid", org, f"{d}-12" if month > 0 else f"{d}-12", {"period": d, "taxWithheld": kr(tax), "employerFees": kr(fees)},
-                  id_=f"dalby-skatt-{d}")
+            # Taxes and fees for a month are paid to Skatteverket on the 12th of the next month.
+            paid = f"{year + 1}-01-12" if month == 12 else f"{year}-{month + 1:02}-12"
+            b.add("payroll.taxes-paid", org, paid, {"period": d, "taxWithheld": kr(tax), "employerFees": kr(fees)}, id_=f"dalby-skatt-{d}")
             subsidy = b.money(55000, 65000, 100)
             b.add("subsidy.received", org, f"{d}-20", {"subsidy": "lonebidrag", "amount": kr(subsidy), "period": d, "decision": "AF-2023-117"},
                   id_=f"dalby-af-{d}", result=subsidy)
