@@ -116,7 +116,8 @@ ENVELOPE_PROPERTIES = {
     "type": {"type": "string", "pattern": "^[a-z]+(-[a-z]+)*\\.[a-z]+(-[a-z]+)*$"},
     "org": {"type": "string", "pattern": "^[0-9]{6}-[0-9]{4}$", "description": "organisationsnummer; the last digit is a Luhn check digit"},
     "date": DATE,
-    "id": {"type": "string", "pattern": "^[!-~]([ -~]{0,126}[!-~])?$", "description": "idempotency key: 1-128 printable ASCII characters"},
+    "id": {"type": "string", "minLength": 1, "maxLength": 128, "pattern": "^[^\\s\\u0000-\\u001f\\u007f]([^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f])?$",
+           "description": "idempotency key: 1-128 printable characters, no leading or trailing space"},
     "data": {"type": "object"},
 }
 

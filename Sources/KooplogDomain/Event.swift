@@ -51,7 +51,7 @@ public struct Event: Sendable, Equatable {
         }
     }
 
-    /// An idempotency key: 1–128 printable ASCII characters.
+    /// An idempotency key: 1–128 printable characters.
     public static func decodeID(_ value: JSON?) throws(Refusal) -> String? {
         guard let value, value != .null else { return nil }
         guard case .string(let id) = value else { throw Refusal(.wrongType, field: "id", "must be text, not \(value.kindName)") }
@@ -60,12 +60,20 @@ public struct Event: Sendable, Equatable {
     }
 
     public static func checkID(_ id: String) throws(Refusal) {
-        let bytes = Array(id.utf8)
-        guard !bytes.isEmpty, bytes.count <= 128 else {
-            throw Refusal(.invalidIdentifier, field: "id", "must be 1–128 characters long (it has \(bytes.count))")
+        let count = id.count
+        guard count >= 1, count <= 128 else {
+            throw Refusal(.invalidIdentifier, field: "id", "must be 1–128 characters long (it has \(count))")
         }
-        guard bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }), bytes.first != 0x20, bytes.last != 0x20 else {
-            throw Refusal(.invalidIdentifier, field: "id", "must be printable ASCII characters (no å ä ö, no control characters, no leading or trailing space)")
+        guard id.utf8.count <= 400 else {
+            throw Refusal(.invalidIdentifier, field: "id", "is \(id.utf8.count) bytes in UTF-8; at most 400 are stored")
+        }
+        let printable = id.unicodeScalars.allSatisfy { scalar in
+            scalar.properties.generalCategory != .control && scalar.properties.generalCategory != .format
+                && scalar.properties.generalCategory != .unassigned && scalar.properties.generalCategory != .lineSeparator
+                && scalar.properties.generalCategory != .paragraphSeparator
+        }
+        guard printable, id.first?.isWhitespace == false, id.last?.isWhitespace == false else {
+            throw Refusal(.invalidIdentifier, field: "id", "must be printable characters (no control characters, no leading or trailing space)")
         }
     }
 

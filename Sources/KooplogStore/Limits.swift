@@ -10,8 +10,9 @@ public enum Limits {
     public static let recordBytesMax: Int = 1 << 20
     /// Most events appended in one transaction.
     public static let batchEventsMax: Int = 1_000_000
-    /// Longest idempotency key, in UTF-8 bytes (SPEC.md §2: 1–128 characters, printable ASCII).
-    public static let idBytesMax: Int = 128
+    /// Longest idempotency key, in UTF-8 bytes (SPEC.md §2: 1–128 printable characters; LMDB keys
+    /// stop at 511 bytes).
+    public static let idBytesMax: Int = 400
     /// Longest stream name, in UTF-8 bytes (LMDB's key limit is 511).
     public static let streamBytesMax: Int = 400
     /// Most streams one event is indexed under.
