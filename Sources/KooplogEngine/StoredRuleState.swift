@@ -61,16 +61,23 @@ struct StoredRuleState: RuleState {
 
 /// JSON for the small state records (sorted keys, so equal states have equal bytes).
 enum StateCodec {
-    static func encode(_ value: any Sendable) throws -> [UInt8] {
-        guard let encodable = value as? any Encodable else { preconditionFailure("state value is not Encodable") }
+    // One encoder and decoder for the process: making them costs more than using them. Their
+    // options never change after this, and Kooplog encodes from one thread at a time.
+    nonisolated(unsafe) private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+    nonisolated(unsafe) private static let decoder = JSONDecoder()
+
+    static func encode(_ value: any Sendable) throws -> [UInt8] {
+        guard let encodable = value as? any Encodable else { preconditionFailure("state value is not Encodable") }
         return Array(try encoder.encode(encodable))
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], key: String) throws -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(bytes))
+            return try decoder.decode(T.self, from: Data(bytes))
         } catch {
             throw StoreError.integrity.with("state record \(key) does not decode: \(error)")
         }
