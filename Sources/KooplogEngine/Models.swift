@@ -166,7 +166,7 @@ extension Ledger {
     /// and stores the result in one short write transaction. Reading happens outside it, in chunks,
     /// so appends are never blocked for long.
     @discardableResult
-    func catchUp(full: Bool = false, persist: Bool = true) throws -> (ModelSet, RebuildReport) {
+    func catchUp(full: Bool = false, persist: Bool = true, progress: ((UInt64) -> Void)? = nil) throws -> (ModelSet, RebuildReport) {
         let models = ModelSet()
         var rebuilt: [String] = []
         let head: LogHead = try environment.read { txn in
@@ -184,6 +184,7 @@ extension Ledger {
                 let recorded = try RecordedEvent.decode(seq: view.seq, payload: view.payload)
                 try models.apply(recorded, context: context)
                 applied += 1
+                if applied % 65_536 == 0 { progress?(view.seq) }
                 return true
             }
             if persist {
@@ -202,9 +203,10 @@ extension Ledger {
         return (models, RebuildReport(fromSeq: from, head: head, events: applied, rebuiltModels: rebuilt))
     }
 
-    /// `kooplog rebuild`: incremental, or from the first event with `full`.
-    public func rebuild(full: Bool) throws -> RebuildReport {
-        try catchUp(full: full).1
+    /// `kooplog rebuild`: incremental, or from the first event with `full`. `progress` hears the
+    /// seq reached now and then.
+    public func rebuild(full: Bool, progress: ((UInt64) -> Void)? = nil) throws -> RebuildReport {
+        try catchUp(full: full, progress: progress).1
     }
 
     /// The stored checkpoints, by model name.

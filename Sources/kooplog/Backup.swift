@@ -15,7 +15,10 @@ struct BackupCommand: ParsableCommand {
     func run() throws {
         try runMapped {
             let opened = try ledger.open()
+            let progress = Progress(label: "copying \(opened.environment.usedBytes / 1_048_576) MiB")
+            if opened.environment.usedBytes > 64 << 20 { progress.update(try opened.head().seq) }  // only for large ledgers
             let manifest = try opened.backup(to: destination, version: KooplogVersion.text)
+            progress.done()
             print("backup of seq \(manifest.seq) (\(manifest.hash)) in \(destination), \(manifest.dataBytes) bytes, SHA-256 \(manifest.dataSHA256)")
         }
     }

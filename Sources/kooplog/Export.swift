@@ -52,7 +52,7 @@ struct Export: ParsableCommand {
                 if output != nil { try handle.synchronize(); try handle.close() }
                 return
             }
-            let progress = Progress(label: "exporting")
+            let progress = Progress(label: "exporting", total: try opened.head().seq)
             let head = try opened.exportNDJSON({ bytes in try handle.write(contentsOf: bytes) }, progress: progress.update)
             progress.done()
             if let output {
@@ -107,15 +107,3 @@ struct Import: ParsableCommand {
     }
 }
 
-/// A progress line on a terminal (stderr), nothing otherwise.
-final class Progress {
-    let label: String
-    let terminal = isatty(2) == 1
-    init(label: String) { self.label = label }
-    func update(_ seq: UInt64) {
-        if terminal { FileHandle.standardError.write(Data("\r\(label)… seq \(seq)".utf8)) }
-    }
-    func done() {
-        if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-    }
-}

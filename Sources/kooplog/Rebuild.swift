@@ -15,7 +15,9 @@ struct Rebuild: ParsableCommand {
         try runMapped {
             let opened = try ledger.open()
             let start = Date()
-            let report = try opened.rebuild(full: full)
+            let progress = Progress(label: "rebuilding", total: try opened.head().seq)
+            let report = try opened.rebuild(full: full, progress: progress.update)
+            progress.done()
             let seconds = Date().timeIntervalSince(start)
             if report.events == 0 {
                 print("read models are current at seq \(report.head.seq)")

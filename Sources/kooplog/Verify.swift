@@ -29,11 +29,9 @@ struct Verify: ParsableCommand {
         var ok = true
         try runMapped(format: format) {
             let opened = try ledger.open(checkHead: false)
-            let terminal = isatty(2) == 1
-            let report = try opened.verify { seq in
-                if terminal { FileHandle.standardError.write(Data("\rverifying… seq \(seq)".utf8)) }
-            }
-            if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            let progress = Progress(label: "verifying", total: try? opened.environment.read { txn in try opened.log.head(txn).seq })  // no total: a bar without percentage
+            let report = try opened.verify(progress: progress.update)
+            progress.done()
             var extra: [String] = []
             var checked: [String] = []
             for c in checkpoint {
