@@ -36,7 +36,10 @@ public final class Environment: @unchecked Sendable {
     let handle: OpaquePointer
     public let directory: String
     private var databases: [String: Database] = [:]
-    private let writerLock: WriterLock
+    /// Taken on the first write (a reader on read-only media never needs it).
+    private var writerLock: WriterLock?
+    /// Opened on a read-only file system: reads work, writes fail with `readOnlyFileSystem`.
+    public let readOnly: Bool
     private let mapLock = ReadWriteLock()
     private let writeMutex = Mutex()
     /// Number of times the map grew in this process (for tests and the benchmark).
@@ -59,15 +62,19 @@ public final class Environment: @unchecked Sendable {
             if !exists { throw StoreError.noSuchLedger.with(directory) }
         }
         self.directory = directory
-        self.writerLock = try WriterLock(path: directory + "/writer.lock")
+        // A ledger on a read-only file system (an auditor's copy on read-only media) is opened
+        // read-only without LMDB's lock file: nobody can write there.
+        let onReadOnlyMedia = mode == .existing && access(directory, W_OK) != 0 && errno == EROFS
+        self.readOnly = onReadOnlyMedia
         let env = try LMDB.envCreate()
         self.handle = env
         // From here every property is set, so a throw runs deinit, which closes the environment.
         try LMDB.envSetMaxDatabases(env, Limits.databasesMax)
         try LMDB.envSetMaxReaders(env, Limits.readersMax)
         try LMDB.envSetMapSize(env, min(mapBytes, Environment.mapBytesMax))
-        try LMDB.envOpen(env, directory, LMDB.flagNoTLS | (durable ? 0 : LMDB.flagNoSync))
-        _ = LMDB.readerCheck(env)
+        let flags = LMDB.flagNoTLS | (durable ? 0 : LMDB.flagNoSync) | (onReadOnlyMedia ? LMDB.flagReadOnly | LMDB.flagNoLock : 0)
+        try LMDB.envOpen(env, directory, flags)
+        if !onReadOnlyMedia { _ = LMDB.readerCheck(env) }
         // A file grown by another process may be larger than the map asked for: adopt its size.
         if LMDB.envMapSize(env) < min(mapBytes, Environment.mapBytesMax) { try? LMDB.envSetMapSize(env, min(mapBytes, Environment.mapBytesMax)) }  // best effort: keeps the larger size
         try openDatabases(specs)
@@ -76,6 +83,18 @@ public final class Environment: @unchecked Sendable {
     deinit { LMDB.envClose(handle) }
 
     private func openDatabases(_ specs: [DatabaseSpec]) throws(StoreError) {
+        if readOnly {
+            // Read-only: the databases must exist. Their handles outlive the transaction only when
+            // it commits (mdb_dbi_open), so this read transaction is committed.
+            let txn = try begin(writable: false)
+            for spec in specs {
+                let flags = spec.duplicatesFixed ? LMDB.flagDupSort | LMDB.flagDupFixed : 0
+                let dbi = try LMDB.dbiOpen(txn.handle, spec.name, flags)
+                databases[spec.name] = Database(dbi: dbi, name: spec.name)
+            }
+            try txn.commit()
+            return
+        }
         do {
             try write { txn in
                 for spec in specs {
@@ -117,9 +136,12 @@ public final class Environment: @unchecked Sendable {
     /// Runs `body` in a write transaction and commits it; any error aborts it (nothing is written).
     /// On `mapFull` the map grows and `body` runs again in a fresh transaction.
     public func write<R>(_ body: (inout Transaction) throws -> R) throws -> R {
-        try writeMutex.withLock {
-            try writerLock.acquire(waitMilliseconds: Environment.writerWaitMilliseconds)
-            defer { writerLock.release() }
+        if readOnly { throw StoreError.readOnlyFileSystem.with("\(directory) is on a read-only file system") }
+        return try writeMutex.withLock {
+            if writerLock == nil { writerLock = try WriterLock(path: directory + "/writer.lock") }
+            let lock = writerLock!
+            try lock.acquire(waitMilliseconds: Environment.writerWaitMilliseconds)
+            defer { lock.release() }
             while true {
                 var txn = try begin(writable: true)
                 let result: R

@@ -15,6 +15,7 @@ enum LMDB {
     static let flagNoOverwrite = UInt32(MDB_NOOVERWRITE)
     static let flagNoDupData = UInt32(MDB_NODUPDATA)
     static let flagNoSync = UInt32(MDB_NOSYNC)
+    static let flagNoLock = UInt32(MDB_NOLOCK)
     static let copyCompact = UInt32(MDB_CP_COMPACT)
 
     /// `mdb_strerror`.

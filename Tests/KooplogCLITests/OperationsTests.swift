@@ -117,3 +117,56 @@ func shaOf(_ url: URL) throws -> (String, Int) {
     let output = try runProcess("/usr/bin/sha256sum", [url.path])
     return (String(output.stdout.prefix(64)), try Data(contentsOf: url).count)
 }
+
+/// A small tmpfs for the disk tests, when this process may mount one (root); nil otherwise.
+final class SmallFileSystem {
+    let path: String
+    private let directory = TemporaryDirectory("kooplog-fs")
+
+    init?(megabytes: Int) {
+        path = directory.file("fs")
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)  // mount below says whether it worked
+        guard (try? runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "tmpfs", path]).status) == 0 else { return nil }
+    }
+
+    func remountReadOnly() throws { #expect(try runProcess("/bin/mount", ["-o", "remount,ro", path]).status == 0) }
+
+    deinit { _ = try? runProcess("/bin/umount", [path]) }  // best effort: the temporary directory goes too
+
+    static var available: Bool { getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/bin/mount") }
+}
+
+@Suite("A real full or read-only disk", .serialized, .enabled(if: SmallFileSystem.available, "needs root to mount a small tmpfs"))
+struct DiskTests {
+    @Test("a disk that fills up during append: exit 74, the ledger intact and verifying")
+    func diskFull() throws {
+        guard let fs = SmallFileSystem(megabytes: 2) else { return }
+        let path = fs.path + "/ledger"
+        #expect(try kooplog(["init", "--ledger", path]).status == 0)
+        #expect(try kooplog(["append", "--ledger", path], stdin: Fixtures.ndjson([Fixtures.registered()])).status == 0)
+        let before = try headText(path)
+        let big = (1...20_000).map { Fixtures.journal(id: "j-\($0)", text: String(repeating: "Kontantförsäljning ", count: 8)) }
+        let full = try kooplog(["append", "--ledger", path], stdin: Fixtures.ndjson(big))
+        #expect(full.status == 74, "\(full.stderr)")
+        #expect(full.stderr.hasPrefix("error:"))
+        #expect(try headText(path) == before)
+        #expect(try kooplog(["verify", "--ledger", path]).status == 0)
+    }
+
+    @Test("a read-only disk: reads, verify and reports work; an append exits 74 and changes nothing")
+    func readOnly() throws {
+        guard let fs = SmallFileSystem(megabytes: 8) else { return }
+        let path = fs.path + "/ledger"
+        #expect(try kooplog(["init", "--ledger", path]).status == 0)
+        #expect(try kooplog(["append", "--ledger", path], stdin: Fixtures.ndjson([Fixtures.registered(), Fixtures.journal(id: "a")])).status == 0)
+        let before = try headText(path)
+        try fs.remountReadOnly()
+        #expect(try headText(path) == before)
+        #expect(try kooplog(["verify", "--ledger", path]).status == 0)
+        #expect(try kooplog(["report", "trial-balance", "--ledger", path]).status == 0)
+        let append = try kooplog(["append", "--ledger", path], stdin: Fixtures.ndjson([Fixtures.journal(id: "b")]))
+        #expect(append.status == 74)
+        #expect(append.stderr.contains("read-only"))
+        #expect(try headText(path) == before)
+    }
+}
