@@ -276,10 +276,14 @@ struct TamperTests {
         #expect(both.kooplog.status == 0)
         if let theirs = both.independent { #expect(theirs.status == 0) }
         #expect(try headText(directory.file("imported")) == head)
-        for report in ["trial-balance", "members", "headcount"] {
-            let a = try kooplog(["report", report, "--ledger", path, "--org", "716431-0059", "--format", "json"]).stdout
-            let b = try kooplog(["report", report, "--ledger", directory.file("imported"), "--org", "716431-0059", "--format", "json"]).stdout
-            #expect(a == b, "\(report)")
+        for copy in ["restored", "imported"] {
+            for org in ["716431-0059", "556677-8899"] {
+                for report in ["trial-balance", "income", "balance", "receivables", "journal", "headcount", "surplus", "members", "grants"] {
+                    let a = try kooplog(["report", report, "--ledger", path, "--org", org, "--format", "json"]).stdout
+                    let b = try kooplog(["report", report, "--ledger", directory.file(copy), "--org", org, "--format", "json"]).stdout
+                    #expect(a == b, "\(copy): \(report) of \(org)")
+                }
+            }
         }
     }
 }
