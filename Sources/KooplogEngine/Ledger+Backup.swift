@@ -122,7 +122,13 @@ extension Ledger {
             }
             keptAside = aside
         } else if fileManager.fileExists(atPath: directory) {
-            try? fileManager.removeItem(atPath: directory)  // an empty or lock-only directory
+            // No ledger there: only an empty directory (or one with a lock file left) may be replaced.
+            let contents = (try? fileManager.contentsOfDirectory(atPath: directory)) ?? ["?"]  // unreadable counts as not empty
+            guard contents.allSatisfy({ $0 == "lock.mdb" || $0 == "writer.lock" }) else {
+                try? fileManager.removeItem(atPath: scratch)  // best effort clean-up of a refused restore
+                throw StoreError.fileExists.with("\(directory) exists and holds other files (\(contents.prefix(3).joined(separator: ", "))); restore into a new or empty directory")
+            }
+            try? fileManager.removeItem(atPath: directory)  // empty, or only stale lock files
         }
         do {
             try fileManager.moveItem(atPath: scratch, toPath: directory)

@@ -40,13 +40,27 @@ extension Ledger {
     /// rules and re-chained from its original payload; each hash must equal the exported one, and
     /// the final head the exported head. On any refusal the new ledger is removed.
     public static func importNDJSON(_ bytes: [UInt8], into directory: String, progress: ((UInt64) -> Void)? = nil) throws -> ImportReport {
+        let existed = FileManager.default.fileExists(atPath: directory)
         let ledger = try Ledger.create(at: directory)
         do {
             let report = try ledger.importLines(bytes, progress: progress)
             return report
         } catch {
-            try? FileManager.default.removeItem(atPath: directory)  // best effort: the half-built ledger must not be mistaken for a good one
+            // The half-built ledger must not be mistaken for a good one: remove the files Kooplog
+            // made, and the directory only if Kooplog made it too (never a user's directory).
+            Ledger.removeLedgerFiles(in: directory, removeDirectory: !existed)
             throw error
+        }
+    }
+
+    /// Removes `data.mdb`, `lock.mdb` and `writer.lock`, and the directory when asked and empty.
+    static func removeLedgerFiles(in directory: String, removeDirectory: Bool) {
+        let fileManager = FileManager.default
+        for name in ["data.mdb", "lock.mdb", "writer.lock"] {
+            try? fileManager.removeItem(atPath: directory + "/" + name)  // best effort: missing files are fine
+        }
+        if removeDirectory, (try? fileManager.contentsOfDirectory(atPath: directory))?.isEmpty == true {
+            try? fileManager.removeItem(atPath: directory)  // only an empty directory Kooplog created
         }
     }
 

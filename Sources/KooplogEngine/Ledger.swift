@@ -42,6 +42,7 @@ public final class Ledger: @unchecked Sendable {
     ) throws -> Ledger {
         let environment = try Environment(directory: directory, databases: databases, mode: .existing, mapBytes: mapBytes, durable: durable)
         let ledger = Ledger(environment: environment, directory: directory, clock: clock)
+        try environment.read { txn in try ledger.log.checkFormat(txn) }
         if checkHead {
             try environment.read { txn in
                 _ = try ledger.log.checkedHead(txn)

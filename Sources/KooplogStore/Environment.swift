@@ -77,20 +77,24 @@ public final class Environment: @unchecked Sendable {
         if !onReadOnlyMedia { _ = LMDB.readerCheck(env) }
         // A file grown by another process may be larger than the map asked for: adopt its size.
         if LMDB.envMapSize(env) < min(mapBytes, Environment.mapBytesMax) { try? LMDB.envSetMapSize(env, min(mapBytes, Environment.mapBytesMax)) }  // best effort: keeps the larger size
-        try openDatabases(specs)
+        try openDatabases(specs, create: mode == .create)
     }
 
     deinit { LMDB.envClose(handle) }
 
-    private func openDatabases(_ specs: [DatabaseSpec]) throws(StoreError) {
-        if readOnly {
-            // Read-only: the databases must exist. Their handles outlive the transaction only when
-            // it commits (mdb_dbi_open), so this read transaction is committed.
+    /// Opens the named databases. An existing ledger is never written to on opening: its databases
+    /// must be there (a foreign LMDB file is refused untouched).
+    private func openDatabases(_ specs: [DatabaseSpec], create: Bool) throws(StoreError) {
+        if !create {
+            // Handles opened in a read transaction outlive it only when it commits (mdb_dbi_open).
             let txn = try begin(writable: false)
             for spec in specs {
                 let flags = spec.duplicatesFixed ? LMDB.flagDupSort | LMDB.flagDupFixed : 0
-                let dbi = try LMDB.dbiOpen(txn.handle, spec.name, flags)
-                databases[spec.name] = Database(dbi: dbi, name: spec.name)
+                do {
+                    databases[spec.name] = Database(dbi: try LMDB.dbiOpen(txn.handle, spec.name, flags), name: spec.name)
+                } catch let error where error == .notFound || error == .incompatible {
+                    throw StoreError.integrity.with("\(directory) is not a Kooplog ledger (it has no \(spec.name) database)")
+                }
             }
             try txn.commit()
             return

@@ -41,6 +41,17 @@ public struct EventLog: Sendable {
         }
     }
 
+    /// The read-side check of `meta.format`: present and known.
+    public func checkFormat(_ txn: borrowing Transaction) throws {
+        guard let stored = try txn.get(meta, EventLog.formatKey) else {
+            throw StoreError.integrity.with("meta.format is missing: this is not a Kooplog ledger, or it is damaged")
+        }
+        let version = stored.count == 4 ? stored.reduce(UInt32(0)) { $0 << 8 | UInt32($1) } : 0
+        if version != EventLog.formatVersion {
+            throw StoreError.unknownFormat.with("storage format \(version); this Kooplog reads format \(EventLog.formatVersion)")
+        }
+    }
+
     // MARK: reading
 
     /// The head recorded in `meta` (empty log: seq 0, zero hash).

@@ -141,3 +141,48 @@ struct ExitCodeTests {
         }
     }
 }
+
+@Suite("Never touching a user's files")
+struct SafetyTests {
+    @Test("a failed import into an existing directory leaves its other files alone")
+    func importIntoExistingDirectory() throws {
+        let directory = TemporaryDirectory()
+        let target = directory.file("documents")
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        try "keep me".write(toFile: target + "/letter.txt", atomically: true, encoding: .utf8)
+        try "{\"seq\":1,\"broken\":true}\n".write(toFile: directory.file("bad.ndjson"), atomically: true, encoding: .utf8)
+        let result = try kooplog(["import", "--ledger", target, directory.file("bad.ndjson")])
+        #expect(result.status == 65)
+        #expect(FileManager.default.fileExists(atPath: target + "/letter.txt"))
+        #expect(!FileManager.default.fileExists(atPath: target + "/data.mdb"))
+    }
+
+    @Test("restore into a directory with other files refuses and leaves them alone")
+    func restoreIntoExistingDirectory() throws {
+        let directory = TemporaryDirectory()
+        let path = try makeLedger(directory)
+        #expect(try kooplog(["backup", "--ledger", path, directory.file("backup")]).status == 0)
+        let target = directory.file("documents")
+        try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+        try "keep me".write(toFile: target + "/letter.txt", atomically: true, encoding: .utf8)
+        let result = try kooplog(["restore", "--ledger", target, directory.file("backup")])
+        #expect(result.status == 74)
+        #expect(result.stderr.contains("holds other files"))
+        #expect(FileManager.default.fileExists(atPath: target + "/letter.txt"))
+    }
+
+    @Test("a directory that is not a Kooplog ledger is not opened as one")
+    func notALedger() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("other")
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        // An LMDB environment made by someone else: no meta.format.
+        #expect(try runProcess("/usr/bin/env", ["python3", "-c", "import lmdb; e = lmdb.open('\(path)', max_dbs=4); e.close()"]).status == 0 || !PackagePaths.pythonHas("lmdb"))
+        guard FileManager.default.fileExists(atPath: path + "/data.mdb") else { return }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb"))
+        let head = try kooplog(["head", "--ledger", path])
+        #expect(head.status == 74)
+        #expect(head.stderr.contains("is not a Kooplog ledger"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb")) == before, "the foreign file was changed")
+    }
+}
