@@ -14,6 +14,10 @@ ensure_requirements() {
         echo "== installing the lmdb binding for Python (independent verifier)"
         python3 -m pip install -q lmdb 2>/dev/null || python3 -m pip install -q --break-system-packages lmdb || echo "warning: could not install python lmdb; the independent verifier tests will be skipped"
     fi
+    if ! python3 -c 'import jsonschema' 2>/dev/null; then
+        echo "== installing jsonschema for Python (the schema tests)"
+        python3 -m pip install -q jsonschema 2>/dev/null || python3 -m pip install -q --break-system-packages jsonschema || echo "warning: could not install python jsonschema; the schema test will be skipped"
+    fi
     if ! command -v swift >/dev/null 2>&1; then
         echo "error: swift is not on PATH; install the Swift 6 toolchain (https://swift.org/install)" >&2
         exit 74
