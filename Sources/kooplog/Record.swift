@@ -33,7 +33,9 @@ struct Record: ParsableCommand {
             let opened = try ledger.open()
             let results = try opened.append([InputItem(.object(envelope))], options: AppendOptions(actor: resolveActor(actor), dryRun: dryRun))
             if dryRun && format == .text {
-                print(JSONWriter.pretty(.object(envelope)))
+                var out = Output()
+                out.line(JSONWriter.pretty(.object(envelope)))
+                out.flush()
             }
             printResults(results, format: format, dryRun: dryRun)
         }
