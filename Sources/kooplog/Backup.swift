@@ -48,6 +48,12 @@ struct Restore: ParsableCommand {
 struct Keys: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Manage the board's signing keys.",
+        discussion: """
+            Example:
+              kooplog keys generate --output styrelsen
+              kooplog report income --year 2025 --format json --sign styrelsen > income-2025.json
+              kooplog verify --report income-2025.json --public-key styrelsen.pub
+            """,
         subcommands: [Generate.self])
 
     struct Generate: ParsableCommand {

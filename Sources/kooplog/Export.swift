@@ -68,6 +68,7 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build a new, empty ledger from an export file; refuse unless its head equals the exported one.",
         discussion: """
+            Examples:
             ndjson: a new ledger from an export; every event is re-validated and re-chained.
               kooplog import ledger-2025.ndjson --ledger ~/kooplog-restored
             sie4: another program's SIE 4E/4I file as journal entries of --org, in one atomic append (the ledger is

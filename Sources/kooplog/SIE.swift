@@ -7,6 +7,7 @@ struct SIE: ParsableCommand {
         commandName: "sie",
         abstract: "SIE 4, the format Swedish accounting programs and auditors exchange books in.",
         discussion: """
+            Examples:
             Export a year:  kooplog export --format sie4 --org 556677-8899 --year 2025 --output 2025.se
             Import a year:  kooplog import --format sie4 2024.se --org 556677-8899
             Check any file: kooplog sie check 2024.se
