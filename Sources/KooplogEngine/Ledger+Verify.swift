@@ -37,7 +37,8 @@ extension Ledger {
         var modelDiscrepancies: [Discrepancy] = []
         let compareModels = { (seq: UInt64) throws in
             for name in ModelSet.names where (checkpoints[name]?.seq ?? 0) == seq {
-                modelDiscrepancies += Self.compareModel(name, stored: stored.models[name] ?? [:], expected: try models.encoded(name), at: seq)
+                modelDiscrepancies += try self.compareModel(name, stored: stored.models[name] ?? [:], orgs: models.organisations(name),
+                                                            encode: { org in try models.encoded(name, org: org) }, at: seq)
             }
         }
         try compareModels(0)
@@ -79,12 +80,13 @@ extension Ledger {
     }
 
     /// A stored read model must equal the one recomputed from the log at its checkpoint.
-    static func compareModel(_ name: String, stored: [String: [UInt8]], expected: [String: [UInt8]], at seq: UInt64) -> [Discrepancy] {
+    func compareModel(_ name: String, stored: [String: Digest], orgs: Set<String>, encode: (String) throws -> [UInt8]?, at seq: UInt64) throws -> [Discrepancy] {
         var found: [Discrepancy] = []
-        for org in Set(stored.keys).union(expected.keys).sorted() {
-            switch (stored[org], expected[org]) {
-            case (let s?, let e?) where s != e:
-                found.append(Discrepancy(seq: seq, what: "stored read model \(name) of \(org) differs from the replay at seq \(seq)\(firstDifference(s, e))"))
+        for org in Set(stored.keys).union(orgs).sorted() {
+            switch (stored[org], try encode(org)) {
+            case (let s?, let e?) where e.withUnsafeBytes({ Digest.sha256($0) }) != s:
+                let now = (try? environment.read { txn in try txn.get(modelsDatabase, Array("\(name)/\(org)".utf8)) }) ?? nil  // for the message only
+                found.append(Discrepancy(seq: seq, what: "stored read model \(name) of \(org) differs from the replay at seq \(seq)\(now.map { Self.firstDifference($0, e) } ?? "")"))
             case (nil, .some):
                 found.append(Discrepancy(seq: seq, what: "stored read model \(name) lacks \(org)"))
             case (.some, nil):
@@ -103,32 +105,36 @@ extension Ledger {
     }
 
     /// The stored rule state must equal the recomputed one, record for record.
-    private func compareRuleState(_ state: MemoryRuleState, stored: [(String, [UInt8])]) throws -> [Discrepancy] {
-        var expected: [String: [UInt8]] = [:]
-        for (key, value) in state.values { expected[key] = try StateCodec.encode(value) }
+    private func compareRuleState(_ state: MemoryRuleState, stored: [(String, Digest)]) throws -> [Discrepancy] {
+        // One record at a time: encoding the whole replayed state at once would double its memory.
+        var expected = Set(state.values.keys)
         var found: [Discrepancy] = []
-        for (key, valueBytes) in stored where found.count < 20 {
-            if let want = expected.removeValue(forKey: key) {
-                if want != valueBytes {
-                    found.append(Discrepancy(seq: nil, what: "stored rule state \(key) differs from the replay: stored \(String(decoding: valueBytes, as: UTF8.self)), replay \(String(decoding: want, as: UTF8.self))"))
+        for (key, storedDigest) in stored where found.count < 20 {
+            if let value = state.values[key] {
+                expected.remove(key)
+                let want = try StateCodec.encode(value)
+                if want.withUnsafeBytes({ Digest.sha256($0) }) != storedDigest {
+                    let now = (try? environment.read { txn in try txn.get(stateDatabase, Array(key.utf8)) }) ?? nil  // for the message only
+                    found.append(Discrepancy(seq: nil, what: "stored rule state \(key) differs from the replay: stored \(now.map { String(decoding: $0, as: UTF8.self) } ?? "?"), replay \(String(decoding: want, as: UTF8.self))"))
                 }
             } else {
                 found.append(Discrepancy(seq: nil, what: "stored rule state has \(key), which the replay does not produce"))
             }
         }
-        for key in expected.keys.sorted().prefix(20) {
+        for key in expected.sorted().prefix(20) {
             found.append(Discrepancy(seq: nil, what: "stored rule state lacks \(key), which the replay produces"))
         }
         return found
     }
 }
 
-/// Everything verify compares against, read in one transaction.
+/// Everything verify compares against, read in one transaction. Stored records are kept as
+/// SHA-256 digests (32 bytes each, whatever their size); a mismatch is then shown from the store.
 struct StoredSnapshot {
     var log: LogSnapshot
     var checkpoints: [String: Checkpoint] = [:]
-    var models: [String: [String: [UInt8]]] = [:]
-    var ruleState: [(String, [UInt8])] = []
+    var models: [String: [String: Digest]] = [:]
+    var ruleState: [(String, Digest)] = []
 
     init(_ ledger: Ledger, _ txn: borrowing Transaction) throws {
         log = try ledger.log.snapshot(txn)
@@ -136,18 +142,18 @@ struct StoredSnapshot {
             if let bytes = try txn.get(ledger.modelsDatabase, Array("checkpoint/\(name)".utf8)) {
                 checkpoints[name] = try StateCodec.decode(Checkpoint.self, from: bytes, key: "checkpoint/\(name)")
             }
-            var states: [String: [UInt8]] = [:]
+            var states: [String: Digest] = [:]
             let prefix = Array("\(name)/".utf8)
             try txn.scan(ledger.modelsDatabase, from: prefix) { key, value in
                 guard key.starts(with: prefix) else { return false }
-                states[String(decoding: key[prefix.count...], as: UTF8.self)] = Array(value)
+                states[String(decoding: key[prefix.count...], as: UTF8.self)] = Digest.sha256(value)
                 return true
             }
             models[name] = states
         }
-        var rules: [(String, [UInt8])] = []
+        var rules: [(String, Digest)] = []
         try txn.scan(ledger.stateDatabase) { key, value in
-            rules.append((String(decoding: key, as: UTF8.self), Array(value)))
+            rules.append((String(decoding: key, as: UTF8.self), Digest.sha256(value)))
             return true
         }
         ruleState = rules

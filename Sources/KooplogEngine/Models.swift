@@ -86,6 +86,26 @@ final class ModelSet: @unchecked Sendable {
 
     var nextSeq: UInt64 { min(finance.nextSeq, headcount.nextSeq, members.nextSeq, grants.nextSeq) }
 
+    /// The organisations a model holds state for.
+    func organisations(_ name: String) -> Set<String> {
+        switch name {
+        case FinanceProjection.name: Set(finance.states.keys)
+        case HeadcountProjection.name: Set(headcount.states.keys)
+        case MembersProjection.name: Set(members.states.keys)
+        default: Set(grants.states.keys)
+        }
+    }
+
+    /// One organisation's encoded state in one model, or nil.
+    func encoded(_ name: String, org: String) throws -> [UInt8]? {
+        switch name {
+        case FinanceProjection.name: try finance.states[org].map(StateCodec.encode)
+        case HeadcountProjection.name: try headcount.states[org].map(StateCodec.encode)
+        case MembersProjection.name: try members.states[org].map(StateCodec.encode)
+        default: try grants.states[org].map(StateCodec.encode)
+        }
+    }
+
     /// The encoded states of one model.
     func encoded(_ name: String) throws -> [String: [UInt8]] {
         switch name {

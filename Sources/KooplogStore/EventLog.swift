@@ -111,7 +111,10 @@ public struct EventLog: Sendable {
     ) throws {
         var next = max(from, 1)
         var going = true
+        var chunks = 0
         while going && next <= to {
+            chunks += 1
+            if chunks % 4 == 0 { environment.releaseMappedPages() }
             let chunkEnd = min(to, next &+ UInt64(Limits.readChunkRecords) &- 1)
             var seen: UInt64 = 0
             try environment.read { txn in
