@@ -170,3 +170,34 @@ struct DiskTests {
         #expect(try headText(path) == before)
     }
 }
+
+@Suite("Export and import")
+struct ExportImportTests {
+    @Test("an export imported again gives byte-identical stored events")
+    func lossless() throws {
+        let directory = TemporaryDirectory()
+        let path = try demoLedger(directory)
+        #expect(try kooplog(["export", "--ledger", path, "--output", directory.file("all.ndjson")]).status == 0)
+        #expect(try kooplog(["import", "--ledger", directory.file("copy"), directory.file("all.ndjson")]).status == 0)
+        let a = try kooplog(["log", "--ledger", path, "--format", "json"]).stdout
+        let b = try kooplog(["log", "--ledger", directory.file("copy"), "--format", "json"]).stdout
+        #expect(a == b)
+        #expect(try kooplog(["export", "--ledger", directory.file("copy")]).stdout == String(decoding: try Data(contentsOf: URL(fileURLWithPath: directory.file("all.ndjson"))), as: UTF8.self))
+    }
+
+    @Test("an export changed after it was written is refused by import, naming the line, and no ledger is left")
+    func changedExport() throws {
+        let directory = TemporaryDirectory()
+        let path = try demoLedger(directory)
+        #expect(try kooplog(["export", "--ledger", path, "--output", directory.file("all.ndjson")]).status == 0)
+        var lines = try String(contentsOfFile: directory.file("all.ndjson"), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let index = try #require(lines.firstIndex { $0.contains("\"type\":\"sale.paid\"") })
+        lines[index] = lines[index].replacingOccurrences(of: "\"amount\":\"", with: "\"amount\":\"1")
+        try lines.joined(separator: "\n").write(toFile: directory.file("changed.ndjson"), atomically: true, encoding: .utf8)
+        let result = try kooplog(["import", "--ledger", directory.file("copy"), directory.file("changed.ndjson")])
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("line \(index + 1)"))
+        #expect(result.stderr.contains("was changed"))
+        #expect(!FileManager.default.fileExists(atPath: directory.file("copy")))
+    }
+}
