@@ -166,7 +166,11 @@ public enum Bookkeeping {
     }
 
     static func negate(_ postings: [Posting]) -> [Posting] {
-        postings.map { var p = $0; p.ore = -p.ore; return p }
+        postings.map {
+            var p = $0
+            p.ore = -p.ore
+            return p
+        }
     }
 
     private static func salesCredits(_ lines: [SalesLine], vat: Bool) -> [Posting] {

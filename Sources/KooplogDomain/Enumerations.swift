@@ -50,7 +50,10 @@ public enum Funder: String, Sendable, CaseIterable {
 }
 /// VAT rates in percent.
 public enum VATRate: Int, Sendable, CaseIterable {
-    case standard = 25, reduced = 12, low = 6, zero = 0
+    case standard = 25
+    case reduced = 12
+    case low = 6
+    case zero = 0
 
     /// Default sales account (3001/3002/3003/3004).
     public var salesAccount: Account {

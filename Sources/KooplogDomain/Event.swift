@@ -23,7 +23,8 @@ public struct Event: Sendable, Equatable {
             throw Refusal(.notAnObject, "an event must be a JSON object {…}, not \(value.kindName)")
         }
         for key in object.keys where !envelopeKeys.contains(key) {
-            let hint = ["seq", "recorded", "by", "v", "hash", "prev"].contains(key)
+            let hint =
+                ["seq", "recorded", "by", "v", "hash", "prev"].contains(key)
                 ? " (the ledger adds \(key) itself)" : ""
             throw Refusal(.unknownField, field: key, "is not a field of an event\(hint); fields are type, org, date, id, data")
         }
@@ -46,7 +47,8 @@ public struct Event: Sendable, Equatable {
         case .failure(.shape):
             throw Refusal(.invalidOrgNumber, field: "org", "\"\(text)\" is not an organisation number; write NNNNNN-NNNN, e.g. 769629-1231")
         case .failure(.checkDigit(let expected)):
-            throw Refusal(.invalidOrgNumber, field: "org",
+            throw Refusal(
+                .invalidOrgNumber, field: "org",
                 "\"\(text)\" has a wrong check digit (the last digit should be \(expected)); check the number")
         }
     }

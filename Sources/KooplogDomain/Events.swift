@@ -37,7 +37,8 @@ public struct OrgRegistered: EventPayload {
         let parts = start.split(separator: "-")
         guard start.utf8.count == 5, parts.count == 2, let month = Int(parts[0]), (1...12).contains(month), parts[1] == "01"
         else {
-            throw Refusal(.invalidValue, field: "data.fiscalYearStart",
+            throw Refusal(
+                .invalidValue, field: "data.fiscalYearStart",
                 "\"\(start)\" is not a fiscal year start; write \"MM-01\" (a fiscal year starts on the first day of a month), e.g. \"07-01\"")
         }
         fiscalYearStartMonth = month
@@ -312,7 +313,8 @@ public struct CostLine: Sendable, Equatable {
             vat: try r.vatRate("vat"), account: try r.account("account"))
         let n = line.account.number
         guard (1000..<2000).contains(n) || (4000..<8000).contains(n) || (8400..<8500).contains(n) else {
-            throw Refusal(.invalidAccount, field: r.name("account"),
+            throw Refusal(
+                .invalidAccount, field: r.name("account"),
                 "\(n) is not a cost or asset account; use 1000–1999 (assets), 4000–7999 (costs) or 8400–8499 (interest)")
         }
         return line
@@ -378,8 +380,10 @@ public struct InvoiceIssued: EventPayload {
     }
     public var gross: Money { lines.reduce(.zero) { $0 + $1.gross } }
     public var fields: JSONObject {
-        JSONObject([("invoice", .string(invoice)), ("customer", .string(customer)), ("customerKind", .string(customerKind.rawValue)),
-            ("due", .date(due)), ("lines", .array(lines.map(\.json)))])
+        JSONObject([
+            ("invoice", .string(invoice)), ("customer", .string(customer)), ("customerKind", .string(customerKind.rawValue)),
+            ("due", .date(due)), ("lines", .array(lines.map(\.json))),
+        ])
     }
 }
 
@@ -553,7 +557,8 @@ public struct PayrollPaid: EventPayload {
         employerFees = try r.money("employerFees")
         account = try r.optionalAccount("account")
         if taxWithheld > gross {
-            throw Refusal(.invalidValue, field: "data.taxWithheld",
+            throw Refusal(
+                .invalidValue, field: "data.taxWithheld",
                 "\(taxWithheld.swedish) kr is more than the gross pay \(gross.swedish) kr")
         }
         if let account, !(7000..<7700).contains(account.number) {
@@ -562,8 +567,10 @@ public struct PayrollPaid: EventPayload {
     }
     public var wageAccount: Account { account ?? Account(7010) }
     public var fields: JSONObject {
-        var o = JSONObject([("period", .string(period.description)), ("gross", .money(gross)), ("taxWithheld", .money(taxWithheld)),
-            ("employerFees", .money(employerFees))])
+        var o = JSONObject([
+            ("period", .string(period.description)), ("gross", .money(gross)), ("taxWithheld", .money(taxWithheld)),
+            ("employerFees", .money(employerFees)),
+        ])
         if let account { o["account"] = .account(account) }
         return o
     }
@@ -640,8 +647,10 @@ public struct GrantAwarded: EventPayload {
     public var to: CalendarDate
     public var coFinancing: [CoFinancing]?
 
-    public init(grant: String, funder: Funder, title: String, amount: Money, budget: Money, from: CalendarDate, to: CalendarDate,
-        coFinancing: [CoFinancing]? = nil) {
+    public init(
+        grant: String, funder: Funder, title: String, amount: Money, budget: Money, from: CalendarDate, to: CalendarDate,
+        coFinancing: [CoFinancing]? = nil
+    ) {
         self.grant = grant
         self.funder = funder
         self.title = title
@@ -670,13 +679,16 @@ public struct GrantAwarded: EventPayload {
         }
         let coTotal = (coFinancing ?? []).reduce(Money.zero) { $0 + $1.amount }
         if coTotal > budget - amount {
-            throw Refusal(.invalidValue, field: "data.coFinancing",
+            throw Refusal(
+                .invalidValue, field: "data.coFinancing",
                 "co-financing \(coTotal.swedish) kr exceeds what the budget leaves beside the grant (\((budget - amount).swedish) kr)")
         }
     }
     public var fields: JSONObject {
-        var o = JSONObject([("grant", .string(grant)), ("funder", .string(funder.rawValue)), ("title", .string(title)),
-            ("amount", .money(amount)), ("budget", .money(budget)), ("from", .date(from)), ("to", .date(to))])
+        var o = JSONObject([
+            ("grant", .string(grant)), ("funder", .string(funder.rawValue)), ("title", .string(title)),
+            ("amount", .money(amount)), ("budget", .money(budget)), ("from", .date(from)), ("to", .date(to)),
+        ])
         if let coFinancing {
             o["coFinancing"] = .array(coFinancing.map { .object(JSONObject([("source", .string($0.source)), ("amount", .money($0.amount))])) })
         }
@@ -791,15 +803,26 @@ public struct JournalEntry: EventPayload {
             if line.amount.isNegative { credit += line.amount.negated } else { debit += line.amount }
         }
         if debit != credit {
-            throw Refusal(.unbalancedEntry, field: "data.lines",
+            throw Refusal(
+                .unbalancedEntry, field: "data.lines",
                 "debits \(debit.swedish) kr and credits \(credit.swedish) kr differ by \((debit - credit).magnitude.swedish) kr; a journal entry must balance")
         }
     }
     public var fields: JSONObject {
-        JSONObject([("text", .string(text)), ("lines", .array(lines.map { line in
-            .object(JSONObject([("account", .account(line.account)),
-                line.amount.isNegative ? ("credit", .money(line.amount.negated)) : ("debit", .money(line.amount))]))
-        }))])
+        JSONObject([
+            ("text", .string(text)),
+            (
+                "lines",
+                .array(
+                    lines.map { line in
+                        .object(
+                            JSONObject([
+                                ("account", .account(line.account)),
+                                line.amount.isNegative ? ("credit", .money(line.amount.negated)) : ("debit", .money(line.amount)),
+                            ]))
+                    })
+            ),
+        ])
     }
 }
 
@@ -836,7 +859,8 @@ public struct SurplusAllocated: EventPayload {
         }
         let reinvested = (reinvestments ?? []).reduce(Money.zero) { $0 + $1.amount }
         if reinvested > (reserveFund ?? .zero) + (retained ?? .zero) {
-            throw Refusal(.allocationMismatch, field: "data.reinvestments",
+            throw Refusal(
+                .allocationMismatch, field: "data.reinvestments",
                 "reinvestments of \(reinvested.swedish) kr exceed reserve fund plus retained (\(((reserveFund ?? .zero) + (retained ?? .zero)).swedish) kr)")
         }
     }

@@ -83,7 +83,8 @@ public struct FieldReader {
     public static func checkIdentifier(_ text: String, field: String) throws(Refusal) {
         let ok = text.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }
         if !ok {
-            throw Refusal(.invalidIdentifier, field: field,
+            throw Refusal(
+                .invalidIdentifier, field: field,
                 "\"\(text)\" is not a valid identifier: use letters, digits and - _ . : (no spaces, no /, no å ä ö)")
         }
     }
@@ -156,7 +157,8 @@ public struct FieldReader {
 
     public static func checkedMoney(_ value: JSON, field: String, allowNegative: Bool, allowZero: Bool) throws(Refusal) -> Money {
         guard case .string(let text) = value else {
-            throw Refusal(.wrongType, field: field,
+            throw Refusal(
+                .wrongType, field: field,
                 "must be an amount in double quotes, e.g. \"12500.00\", not \(value.kindName) (amounts are never floating point)")
         }
         switch Money.parse(text) {

@@ -47,8 +47,14 @@ public struct JSONParser {
                     let line = parser.line
                     result.append((try parser.value(depth: 1), line))
                     parser.skipWhitespace()
-                    if parser.peek == UInt8(ascii: ",") { parser.advance(); continue }
-                    if parser.peek == UInt8(ascii: "]") { parser.advance(); break }
+                    if parser.peek == UInt8(ascii: ",") {
+                        parser.advance()
+                        continue
+                    }
+                    if parser.peek == UInt8(ascii: "]") {
+                        parser.advance()
+                        break
+                    }
                     throw parser.error("expected , or ] in the list of events")
                 }
             }
@@ -95,9 +101,15 @@ public struct JSONParser {
         case UInt8(ascii: "{"): return .object(try object(depth: depth))
         case UInt8(ascii: "["): return .array(try array(depth: depth))
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-        case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "t"):
+            try literal("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try literal("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try literal("null")
+            return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
         default: throw error("unexpected character \(JSONParser.show(c)), expected a value")
         }
@@ -115,7 +127,10 @@ public struct JSONParser {
         advance()
         var object = JSONObject()
         skipWhitespace()
-        if peek == UInt8(ascii: "}") { advance(); return object }
+        if peek == UInt8(ascii: "}") {
+            advance()
+            return object
+        }
         while true {
             skipWhitespace()
             guard peek == UInt8(ascii: "\"") else { throw error("expected a field name in double quotes") }
@@ -127,8 +142,14 @@ public struct JSONParser {
             skipWhitespace()
             object.members.append((key, try value(depth: depth + 1)))
             skipWhitespace()
-            if peek == UInt8(ascii: ",") { advance(); continue }
-            if peek == UInt8(ascii: "}") { advance(); return object }
+            if peek == UInt8(ascii: ",") {
+                advance()
+                continue
+            }
+            if peek == UInt8(ascii: "}") {
+                advance()
+                return object
+            }
             throw error("expected , or } after field \"\(key)\"")
         }
     }
@@ -137,13 +158,22 @@ public struct JSONParser {
         advance()
         var array = [JSON]()
         skipWhitespace()
-        if peek == UInt8(ascii: "]") { advance(); return array }
+        if peek == UInt8(ascii: "]") {
+            advance()
+            return array
+        }
         while true {
             skipWhitespace()
             array.append(try value(depth: depth + 1))
             skipWhitespace()
-            if peek == UInt8(ascii: ",") { advance(); continue }
-            if peek == UInt8(ascii: "]") { advance(); return array }
+            if peek == UInt8(ascii: ",") {
+                advance()
+                continue
+            }
+            if peek == UInt8(ascii: "]") {
+                advance()
+                return array
+            }
             throw error("expected , or ] in a list")
         }
     }
@@ -182,9 +212,16 @@ public struct JSONParser {
         out.append(contentsOf: bytes[start..<index])
         while true {
             guard let c = peek else { throw error("text is not closed with a double quote") }
-            if c == UInt8(ascii: "\"") { advance(); break }
+            if c == UInt8(ascii: "\"") {
+                advance()
+                break
+            }
             if c < 0x20 { throw error("control character \(JSONParser.show(c)) inside text; write it as \\u escape") }
-            if c != UInt8(ascii: "\\") { out.append(c); advance(); continue }
+            if c != UInt8(ascii: "\\") {
+                out.append(c)
+                advance()
+                continue
+            }
             advance()
             guard let e = peek else { throw error("text ends inside an escape") }
             advance()

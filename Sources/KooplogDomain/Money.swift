@@ -94,9 +94,18 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
             var cleaned = [UInt8]()
             var index = 0
             while index < bytes.count {
-                if bytes[index] == 0x20 { index += 1; continue }
-                if index + 1 < bytes.count, bytes[index] == 0xC2, bytes[index + 1] == 0xA0 { index += 2; continue }
-                if index + 2 < bytes.count, bytes[index] == 0xE2, bytes[index + 1] == 0x80, bytes[index + 2] == 0xAF { index += 3; continue }
+                if bytes[index] == 0x20 {
+                    index += 1
+                    continue
+                }
+                if index + 1 < bytes.count, bytes[index] == 0xC2, bytes[index + 1] == 0xA0 {
+                    index += 2
+                    continue
+                }
+                if index + 2 < bytes.count, bytes[index] == 0xE2, bytes[index + 1] == 0x80, bytes[index + 2] == 0xAF {
+                    index += 3
+                    continue
+                }
                 cleaned.append(bytes[index])
                 index += 1
             }
@@ -104,7 +113,10 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
         }
         var index = 0
         var negative = false
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { negative = true; index += 1 }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
         var kronor: Int64 = 0
         var integerDigits = 0
         while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 {

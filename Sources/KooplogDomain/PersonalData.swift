@@ -5,7 +5,8 @@
 public enum PersonalData {
     public static func check(_ text: String, field: String) throws(Refusal) {
         if containsIdentityNumber(text) {
-            throw Refusal(.personalData, field: field,
+            throw Refusal(
+                .personalData, field: field,
                 "looks like a personal identity number; events never carry personal data: use an opaque id such as P-017")
         }
     }
@@ -14,12 +15,15 @@ public enum PersonalData {
         let bytes = Array(text.utf8)
         var index = 0
         while index < bytes.count {
-            guard isDigit(bytes[index]), index == 0 || !isDigit(bytes[index - 1]) else { index += 1; continue }
+            guard isDigit(bytes[index]), index == 0 || !isDigit(bytes[index - 1]) else {
+                index += 1
+                continue
+            }
             var end = index
             while end < bytes.count, isDigit(bytes[end]) { end += 1 }
             let run = Array(bytes[index..<end])
             // YYMMDD-NNNN / YYYYMMDD-NNNN with a separator
-            if (run.count == 6 || run.count == 8), end + 4 < bytes.count + 0, end < bytes.count,
+            if run.count == 6 || run.count == 8, end + 4 < bytes.count + 0, end < bytes.count,
                 bytes[end] == UInt8(ascii: "-") || bytes[end] == UInt8(ascii: "+")
             {
                 var tail = end + 1

@@ -16,13 +16,15 @@ extension RuleBook {
         let org = event.org
         switch event.body {
         case .eventReversed, .orgRegistered, .fiscalYearClosed:
-            throw Refusal(.notReversible, field: "data.seq",
+            throw Refusal(
+                .notReversible, field: "data.seq",
                 "event \(p.seq) is a \(event.type), which cannot be reversed")
         case .memberAdmitted(let x):
             let key = RuleKey.member(org, x.member)
             if let member = try state.load(key, as: MemberRecord.self), member.admittedSeq == p.seq {
                 guard member.paidOre == 0, member.leftSeq == nil else {
-                    throw Refusal(.notReversible, field: "data.seq",
+                    throw Refusal(
+                        .notReversible, field: "data.seq",
                         "member \(x.member) has payments or has left; reverse those events first")
                 }
                 try state.store(key, MemberRecord?.none)
@@ -53,7 +55,8 @@ extension RuleBook {
         case .placementEnded(let x):
             let key = RuleKey.person(org, x.person)
             guard var person = try state.load(key, as: PersonRecord.self), person.endedSeq == p.seq, !person.active else {
-                throw Refusal(.notReversible, field: "data.seq",
+                throw Refusal(
+                    .notReversible, field: "data.seq",
                     "person \(x.person) has started another placement since; reverse or end that first")
             }
             person.active = true
@@ -63,7 +66,8 @@ extension RuleBook {
             let key = RuleKey.invoice(org, x.invoice)
             if let invoice = try state.load(key, as: InvoiceRecord.self), invoice.issuedSeq == p.seq {
                 guard invoice.paidOre == 0, invoice.creditedOre == 0 else {
-                    throw Refusal(.notReversible, field: "data.seq",
+                    throw Refusal(
+                        .notReversible, field: "data.seq",
                         "invoice \(x.invoice) has payments or credits; reverse those first")
                 }
                 try state.store(key, InvoiceRecord?.none)

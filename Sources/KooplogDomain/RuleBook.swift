@@ -14,14 +14,17 @@ public enum RuleBook {
             return nil
         }
         guard var orgRecord = try state.load(RuleKey.org(org), as: OrgRecord.self) else {
-            throw Refusal(.orgNotRegistered, field: "org",
+            throw Refusal(
+                .orgNotRegistered, field: "org",
                 "organisation \(org) is not registered; record org.registered for it first")
         }
         let calendar = orgRecord.calendar
         let fiscalYear = calendar.year(of: event.date)
         if orgRecord.closedYears.contains(fiscalYear) {
-            throw Refusal(.fiscalYearClosed, field: "date",
-                "\(event.date) falls in fiscal year \(calendar.label(fiscalYear)), which is closed; date the event in an open year (a correction is dated when it is made)")
+            throw Refusal(
+                .fiscalYearClosed, field: "date",
+                "\(event.date) falls in fiscal year \(calendar.label(fiscalYear)), which is closed; date the event in an open year (a correction is dated when it is made)"
+            )
         }
 
         try checkAndUpdateEntities(event, seq: seq, org: org, orgRecord: &orgRecord, calendar: calendar, state: &state)
@@ -65,7 +68,8 @@ public enum RuleBook {
             }
             let end = calendar.end(of: p.fiscalYear)
             guard end < event.date else {
-                throw Refusal(.fiscalYearNotEnded, field: "data.fiscalYear",
+                throw Refusal(
+                    .fiscalYearNotEnded, field: "data.fiscalYear",
                     "fiscal year \(calendar.label(p.fiscalYear)) ends \(end); it can be closed only by an event dated after that")
             }
             orgRecord.closedYears.append(p.fiscalYear)
@@ -87,7 +91,8 @@ public enum RuleBook {
             var member = try currentMember(org, p.member, state)
             let refundable = Money(ore: member.paidOre - member.refundedOre)
             if p.refund > refundable {
-                throw Refusal(.paymentExceedsOutstanding, field: "data.refund",
+                throw Refusal(
+                    .paymentExceedsOutstanding, field: "data.refund",
                     "refund \(p.refund.swedish) kr exceeds what member \(p.member) has paid in and not had back (\(refundable.swedish) kr)")
             }
             member.refundedOre += p.refund.ore
@@ -100,7 +105,8 @@ public enum RuleBook {
         case .placementStarted(let p):
             let key = RuleKey.person(org, p.person)
             if let person = try state.load(key, as: PersonRecord.self), person.active {
-                throw Refusal(.duplicateIdentifier, field: "data.person",
+                throw Refusal(
+                    .duplicateIdentifier, field: "data.person",
                     "person \(p.person) already has an active placement (started by seq \(person.startSeq)); use placement.changed, or end it first")
             }
             try state.store(key, PersonRecord(startSeq: seq, active: true))
@@ -117,7 +123,8 @@ public enum RuleBook {
                 throw Refusal(.duplicateIdentifier, field: "data.invoice", "invoice \(p.invoice) has already been issued by \(org)")
             }
             if !(try state.vatRegistered(org)), let index = p.lines.firstIndex(where: { $0.vat != .zero }) {
-                throw Refusal(.invalidValue, field: "data.lines[\(index + 1)].vat",
+                throw Refusal(
+                    .invalidValue, field: "data.lines[\(index + 1)].vat",
                     "\(org) is not registered for VAT, so it charges no VAT; use 0")
             }
             if p.due < event.date {
@@ -127,7 +134,8 @@ public enum RuleBook {
         case .invoicePaid(let p):
             var invoice = try existingInvoice(org, p.invoice, state)
             if p.amount > invoice.outstanding {
-                throw Refusal(.paymentExceedsOutstanding, field: "data.amount",
+                throw Refusal(
+                    .paymentExceedsOutstanding, field: "data.amount",
                     "\(p.amount.swedish) kr exceeds what is outstanding on invoice \(p.invoice) (\(invoice.outstanding.swedish) kr)")
             }
             invoice.paidOre += p.amount.ore
@@ -138,12 +146,14 @@ public enum RuleBook {
             if let lines = p.lines {
                 credited = lines.reduce(Money.zero) { $0 + $1.gross }
                 if credited > invoice.outstanding {
-                    throw Refusal(.paymentExceedsOutstanding, field: "data.lines",
+                    throw Refusal(
+                        .paymentExceedsOutstanding, field: "data.lines",
                         "the credit of \(credited.swedish) kr exceeds what is outstanding on invoice \(p.invoice) (\(invoice.outstanding.swedish) kr)")
                 }
             } else {
                 guard invoice.paidOre == 0, invoice.creditedOre == 0 else {
-                    throw Refusal(.paymentExceedsOutstanding, field: "data.lines",
+                    throw Refusal(
+                        .paymentExceedsOutstanding, field: "data.lines",
                         "invoice \(p.invoice) is partly paid or credited; name the lines to credit (only a wholly unpaid invoice is credited without lines)")
                 }
                 credited = Money(ore: invoice.grossOre)
@@ -165,7 +175,8 @@ public enum RuleBook {
                 throw Refusal(.unknownReference, field: "data.bill", "bill \(p.bill) has not been received by \(org); record bill.received first")
             }
             if p.amount > bill.outstanding {
-                throw Refusal(.paymentExceedsOutstanding, field: "data.amount",
+                throw Refusal(
+                    .paymentExceedsOutstanding, field: "data.amount",
                     "\(p.amount.swedish) kr exceeds what is outstanding on bill \(p.bill) (\(bill.outstanding.swedish) kr)")
             }
             bill.paidOre += p.amount.ore
@@ -183,27 +194,33 @@ public enum RuleBook {
         case .grantRepaid(let p):
             let grant = try existingGrant(org, p.grant, state)
             if p.amount.ore > grant.liabilityOre {
-                throw Refusal(.paymentExceedsOutstanding, field: "data.amount",
+                throw Refusal(
+                    .paymentExceedsOutstanding, field: "data.amount",
                     "\(p.amount.swedish) kr exceeds the unused money of grant \(p.grant) (\(Money(ore: grant.liabilityOre).swedish) kr)")
             }
         case .surplusAllocated(let p):
             guard orgRecord.closedYears.contains(p.fiscalYear) else {
-                throw Refusal(.fiscalYearNotEnded, field: "data.fiscalYear",
+                throw Refusal(
+                    .fiscalYearNotEnded, field: "data.fiscalYear",
                     "fiscal year \(calendar.label(p.fiscalYear)) is not closed; the stämma allocates the result of a closed year")
             }
             let year = try state.load(RuleKey.year(org, p.fiscalYear), as: YearRecord.self) ?? YearRecord()
             if let allocated = year.allocatedSeq {
-                throw Refusal(.duplicateIdentifier, field: "data.fiscalYear",
+                throw Refusal(
+                    .duplicateIdentifier, field: "data.fiscalYear",
                     "the result of \(calendar.label(p.fiscalYear)) was already allocated (seq \(allocated)); reverse that first")
             }
             let result = Money(ore: year.resultOre)
             guard result > .zero else {
-                throw Refusal(.allocationMismatch, field: "data.fiscalYear",
+                throw Refusal(
+                    .allocationMismatch, field: "data.fiscalYear",
                     "fiscal year \(calendar.label(p.fiscalYear)) has no surplus to allocate (result \(result.swedish) kr)")
             }
             guard p.total == result else {
-                throw Refusal(.allocationMismatch, field: "data",
-                    "reserveFund + retained + dividend is \(p.total.swedish) kr but the result of \(calendar.label(p.fiscalYear)) is \(result.swedish) kr; they must be equal")
+                throw Refusal(
+                    .allocationMismatch, field: "data",
+                    "reserveFund + retained + dividend is \(p.total.swedish) kr but the result of \(calendar.label(p.fiscalYear)) is \(result.swedish) kr; they must be equal"
+                )
             }
         case .journalEntry, .expensePaid, .payrollPaid, .payrollTaxesPaid, .subsidyReceived:
             break
@@ -239,7 +256,8 @@ public enum RuleBook {
         default: break
         }
         if grant.liabilityOre < 0 || grant.accruedOre < 0 {
-            throw Refusal(.notReversible, field: "data.seq",
+            throw Refusal(
+                .notReversible, field: "data.seq",
                 "reversing this would leave grant \(grantID) with negative unused or accrued money; reverse the later grant events first")
         }
         try state.store(key, grant)
@@ -261,7 +279,8 @@ public enum RuleBook {
 
     private static func activePerson(_ org: OrgNumber, _ id: String, _ state: some RuleState) throws -> PersonRecord {
         guard let person = try state.load(RuleKey.person(org, id), as: PersonRecord.self), person.active else {
-            throw Refusal(.unknownReference, field: "data.person",
+            throw Refusal(
+                .unknownReference, field: "data.person",
                 "person \(id) has no active placement at \(org); record placement.started first")
         }
         return person

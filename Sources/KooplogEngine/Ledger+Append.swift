@@ -107,7 +107,9 @@ extension Ledger {
     ) throws -> [AppendResult] {
         var head = try log.checkedHead(txn)
         if let expected = options.expectedHead, expected != head.seq {
-            throw Refusal(.conflict, "the ledger's head is at seq \(head.seq), not \(expected) as expected: another writer got there first; look at the new events and try again")
+            throw Refusal(
+                .conflict,
+                "the ledger's head is at seq \(head.seq), not \(expected) as expected: another writer got there first; look at the new events and try again")
         }
         if let stream = options.expectedStream {
             let version = try log.streamVersion(stream.name, txn)
@@ -121,7 +123,7 @@ extension Ledger {
             results.reserveCapacity(events.count)
             var batchIDs: [String: Int] = [:]
             for (index, event) in events.enumerated() {
-                let where_ = position(index, items?[index], event)
+                let place = position(index, items?[index], event)
                 if let id = event.id {
                     if let existing = try log.sequence(forID: id, pointer.pointee) {
                         guard let record = try log.record(existing, pointer.pointee) else {
@@ -141,7 +143,7 @@ extension Ledger {
                 do {
                     try RuleBook.apply(event, seq: seq, to: &state)
                 } catch let refusal as Refusal {
-                    throw refusal.at(where_)
+                    throw refusal.at(place)
                 }
                 let recorded = RecordedEvent(seq: seq, recorded: recordedAt, by: options.actor, event: event)
                 head = try log.append(PendingRecord(payload: recorded.payload, id: event.id, streams: event.streams), after: head, &pointer.pointee)

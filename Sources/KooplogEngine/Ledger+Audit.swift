@@ -59,18 +59,27 @@ extension Ledger {
         }
         let models = try models(at: seq)
         let head = LogHead(seq: seq, hash: hash)
-        let request = ReportRequest(name: name, year: object["year"].flatMap { if case .number(let y) = $0 { Int(y) } else { nil } },
-                                    asOf: object["date"]?.stringValue.flatMap { CalendarDate($0) })
+        let request = ReportRequest(
+            name: name, year: object["year"].flatMap { if case .number(let y) = $0 { Int(y) } else { nil } },
+            asOf: object["date"]?.stringValue.flatMap { CalendarDate($0) })
         let recomputed: JSON
         if object["org"] == "all" {
             let orgs = try organisations(at: models)
-            recomputed = .object(JSONObject([("report", .string(name.rawValue)), ("org", "all"), ("asOf", .object(asOf)),
-                                             ("orgs", .array(try orgs.map { org in
-                                                 let original = object["orgs"]?.arrayValue?.first { $0.objectValue?["org"] == .string(org.text) }?.objectValue
-                                                 let r = ReportRequest(name: name, year: original?["year"].flatMap { if case .number(let y) = $0 { Int(y) } else { nil } },
-                                                                       asOf: original?["date"]?.stringValue.flatMap { CalendarDate($0) })
-                                                 return try report(r, org: org, models: models, head: head, yearGiven: original?["months"] != nil)
-                                             }))]))
+            recomputed = .object(
+                JSONObject([
+                    ("report", .string(name.rawValue)), ("org", "all"), ("asOf", .object(asOf)),
+                    (
+                        "orgs",
+                        .array(
+                            try orgs.map { org in
+                                let original = object["orgs"]?.arrayValue?.first { $0.objectValue?["org"] == .string(org.text) }?.objectValue
+                                let r = ReportRequest(
+                                    name: name, year: original?["year"].flatMap { if case .number(let y) = $0 { Int(y) } else { nil } },
+                                    asOf: original?["date"]?.stringValue.flatMap { CalendarDate($0) })
+                                return try report(r, org: org, models: models, head: head, yearGiven: original?["months"] != nil)
+                            })
+                    ),
+                ]))
         } else {
             guard let orgText = object["org"]?.stringValue, case .success(let org) = OrgNumber.parse(orgText) else {
                 throw Refusal(.invalidOrgNumber, field: "org", "the report names no valid organisation")
@@ -111,8 +120,11 @@ public enum ReportSignature {
         object["signature"] = nil
         let message = JSONWriter.canonical(.object(object))
         let value = try privateKey.signature(for: message)
-        object["signature"] = .object(JSONObject([("algorithm", "ed25519"), ("publicKey", .string(hex(privateKey.publicKey.rawRepresentation))),
-                                                  ("value", .string(hex(value)))]))
+        object["signature"] = .object(
+            JSONObject([
+                ("algorithm", "ed25519"), ("publicKey", .string(hex(privateKey.publicKey.rawRepresentation))),
+                ("value", .string(hex(value))),
+            ]))
         return .object(object)
     }
 
@@ -150,12 +162,16 @@ public enum ReportSignature {
 
     public static func loadPrivateKey(_ path: String) throws -> SigningKey {
         let raw = try keyBytes(path, kind: "kooplog-ed25519-private")
-        do { return SigningKey(key: try Curve25519.Signing.PrivateKey(rawRepresentation: raw)) } catch { throw StoreError.invalid.with("\(path) is not a private key") }
+        do { return SigningKey(key: try Curve25519.Signing.PrivateKey(rawRepresentation: raw)) } catch {
+            throw StoreError.invalid.with("\(path) is not a private key")
+        }
     }
 
     public static func loadPublicKey(_ path: String) throws -> VerifyingKey {
         let raw = try keyBytes(path, kind: "kooplog-ed25519-public")
-        do { return VerifyingKey(key: try Curve25519.Signing.PublicKey(rawRepresentation: raw)) } catch { throw StoreError.invalid.with("\(path) is not a public key") }
+        do { return VerifyingKey(key: try Curve25519.Signing.PublicKey(rawRepresentation: raw)) } catch {
+            throw StoreError.invalid.with("\(path) is not a public key")
+        }
     }
 
     private static func keyBytes(_ path: String, kind: String) throws -> [UInt8] {

@@ -46,7 +46,9 @@ public enum Backup {
         }
         let (sum, bytes) = try sha256(ofFile: Environment.dataFile(in: directory))
         guard sum == manifest.dataSHA256, bytes == manifest.dataBytes else {
-            throw StoreError.integrity.with("the backup's data.mdb does not match its manifest (SHA-256 \(sum), \(bytes) bytes; manifest says \(manifest.dataSHA256), \(manifest.dataBytes) bytes): the backup is damaged")
+            throw StoreError.integrity.with(
+                "the backup's data.mdb does not match its manifest (SHA-256 \(sum), \(bytes) bytes; manifest says \(manifest.dataSHA256), \(manifest.dataBytes) bytes): the backup is damaged"
+            )
         }
         return manifest
     }
@@ -73,8 +75,9 @@ extension Ledger {
         let copy = try Ledger.open(at: destination)
         let head = try copy.head()
         let (sum, bytes) = try Backup.sha256(ofFile: Environment.dataFile(in: destination))
-        let manifest = BackupManifest(seq: head.seq, hash: head.hash.hex, taken: Timestamp.format(secondsSince1970: clock.now()),
-                                      kooplogVersion: version, formatVersion: EventLog.formatVersion, dataSHA256: sum, dataBytes: bytes)
+        let manifest = BackupManifest(
+            seq: head.seq, hash: head.hash.hex, taken: Timestamp.format(secondsSince1970: clock.now()),
+            kooplogVersion: version, formatVersion: EventLog.formatVersion, dataSHA256: sum, dataBytes: bytes)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
         do {
@@ -90,7 +93,9 @@ extension Ledger {
 
     /// Puts a backup in place at `directory` after checking its manifest and verifying it in full.
     /// Refuses to replace an existing ledger unless `replace`; the replaced one is kept aside.
-    public static func restore(from backup: String, to directory: String, replace: Bool) throws -> (manifest: BackupManifest, report: VerifyReport, keptAside: String?) {
+    public static func restore(from backup: String, to directory: String, replace: Bool) throws -> (
+        manifest: BackupManifest, report: VerifyReport, keptAside: String?
+    ) {
         let manifest = try Backup.check(backup)
         // Verify a scratch copy, so the backup itself is never touched.
         let scratch = directory + ".restoring-\(getpid())"
@@ -114,7 +119,8 @@ extension Ledger {
                 try? fileManager.removeItem(atPath: scratch)  // best effort clean-up of a refused restore
                 throw StoreError.ledgerExists.with("\(directory) holds a live ledger; restore never overwrites one unless told to (--replace)")
             }
-            let aside = directory + ".replaced-\(Timestamp.format(secondsSince1970: Int64(Date().timeIntervalSince1970)).replacingOccurrences(of: ":", with: ""))"
+            let aside =
+                directory + ".replaced-\(Timestamp.format(secondsSince1970: Int64(Date().timeIntervalSince1970)).replacingOccurrences(of: ":", with: ""))"
             do {
                 try fileManager.moveItem(atPath: directory, toPath: aside)
             } catch {
@@ -126,7 +132,8 @@ extension Ledger {
             let contents = (try? fileManager.contentsOfDirectory(atPath: directory)) ?? ["?"]  // unreadable counts as not empty
             guard contents.allSatisfy({ $0 == "lock.mdb" || $0 == "writer.lock" }) else {
                 try? fileManager.removeItem(atPath: scratch)  // best effort clean-up of a refused restore
-                throw StoreError.fileExists.with("\(directory) exists and holds other files (\(contents.prefix(3).joined(separator: ", "))); restore into a new or empty directory")
+                throw StoreError.fileExists.with(
+                    "\(directory) exists and holds other files (\(contents.prefix(3).joined(separator: ", "))); restore into a new or empty directory")
             }
             try? fileManager.removeItem(atPath: directory)  // empty, or only stale lock files
         }

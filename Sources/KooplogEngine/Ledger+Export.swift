@@ -111,7 +111,9 @@ extension Ledger {
                     }
                     guard seq == head.seq + 1 else { throw Refusal(.invalidValue, field: "seq", "line \(line): expected seq \(head.seq + 1), found \(seq)") }
                     guard exportedPrev == head.hash else {
-                        throw Refusal(.invalidValue, field: "prev", "line \(line) (seq \(seq)): prev does not equal the hash of seq \(head.seq): the export's chain is broken")
+                        throw Refusal(
+                            .invalidValue, field: "prev",
+                            "line \(line) (seq \(seq)): prev does not equal the hash of seq \(head.seq): the export's chain is broken")
                     }
                     object["seq"] = nil
                     object["hash"] = nil
@@ -128,9 +130,12 @@ extension Ledger {
                     } catch let refusal as Refusal {
                         throw Refusal(refusal.code, field: refusal.field, "line \(line) (seq \(seq), \(recorded.event.type)): \(refusal.message)")
                     }
-                    head = try log.append(PendingRecord(payload: payload, id: recorded.event.id, streams: recorded.event.streams), after: head, &pointer.pointee)
+                    head = try log.append(
+                        PendingRecord(payload: payload, id: recorded.event.id, streams: recorded.event.streams), after: head, &pointer.pointee)
                     guard head.hash == exportedHash else {
-                        throw Refusal(.invalidValue, field: "hash", "line \(line) (seq \(seq)): the event's hash is \(head.hash.hex), not \(exportedHash.hex) as exported: the event was changed")
+                        throw Refusal(
+                            .invalidValue, field: "hash",
+                            "line \(line) (seq \(seq)): the event's hash is \(head.hash.hex), not \(exportedHash.hex) as exported: the event was changed")
                     }
                 }
                 try state.flush()

@@ -29,12 +29,15 @@ extension Ledger {
         let org: OrgNumber
         if let asked = request.org {
             guard orgs.contains(asked) else {
-                throw Refusal(.orgNotRegistered, field: "--org", "\(asked) is not an organisation of this ledger (it has \(orgs.map(\.text).joined(separator: ", ")))")
+                throw Refusal(
+                    .orgNotRegistered, field: "--org", "\(asked) is not an organisation of this ledger (it has \(orgs.map(\.text).joined(separator: ", ")))")
             }
             org = asked
         } else {
             guard orgs.count == 1 else {
-                throw Refusal(.missingField, field: "--org", "the ledger holds \(orgs.count) organisations (\(orgs.map(\.text).joined(separator: ", "))); name one with --org, or --org all")
+                throw Refusal(
+                    .missingField, field: "--org",
+                    "the ledger holds \(orgs.count) organisations (\(orgs.map(\.text).joined(separator: ", "))); name one with --org, or --org all")
             }
             org = orgs[0]
         }
@@ -45,11 +48,12 @@ extension Ledger {
     public func reportAll(_ request: ReportRequest) throws -> JSON {
         let (models, rebuild) = try catchUp()
         let reports = try organisations().map { try report(request, org: $0, models: models, head: rebuild.head) }
-        return .object(JSONObject([
-            ("report", .string(request.name.rawValue)), ("org", "all"),
-            ("asOf", .object(JSONObject([("seq", .number(String(rebuild.head.seq))), ("hash", .string(rebuild.head.hash.hex))]))),
-            ("orgs", .array(reports)),
-        ]))
+        return .object(
+            JSONObject([
+                ("report", .string(request.name.rawValue)), ("org", "all"),
+                ("asOf", .object(JSONObject([("seq", .number(String(rebuild.head.seq))), ("hash", .string(rebuild.head.hash.hex))]))),
+                ("orgs", .array(reports)),
+            ]))
     }
 
     func report(_ request: ReportRequest, org: OrgNumber, models: ModelSet, head: LogHead, yearGiven: Bool? = nil) throws -> JSON {
@@ -85,8 +89,9 @@ extension Ledger {
             if needsReplay { (finance, headcount, members, grants) = replayed }
         }
         if let problem = finance.checkInvariants() { throw StoreError.integrity.with("read model finance of \(org): \(problem)") }
-        let input = ReportInput(org: org, asOfSeq: head.seq, asOfHash: head.hash.hex, date: date, year: year, yearGiven: yearGiven ?? (request.year != nil),
-                                finance: finance, headcount: headcount, members: members, grants: grants, journal: journal)
+        let input = ReportInput(
+            org: org, asOfSeq: head.seq, asOfHash: head.hash.hex, date: date, year: year, yearGiven: yearGiven ?? (request.year != nil),
+            finance: finance, headcount: headcount, members: members, grants: grants, journal: journal)
         return Reports.json(request.name, input)
     }
 }

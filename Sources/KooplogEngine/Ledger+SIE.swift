@@ -44,22 +44,27 @@ extension Ledger {
                 if account < 3000 { closing[account, default: 0] += ore } else { results[account, default: 0] += ore }
             }
             func money(_ d: [Int: Int64]) -> [Int: Money] { d.filter { $0.value != 0 }.mapValues { Money(ore: $0) } }
-            return SIEBooks.Year(index: y - year, start: calendar.start(of: y), end: calendar.end(of: y),
-                                 opening: money(opening), closing: money(closing), results: money(results))
+            return SIEBooks.Year(
+                index: y - year, start: calendar.start(of: y), end: calendar.end(of: y),
+                opening: money(opening), closing: money(closing), results: money(results))
         }
         var years = [balances(year)]
         if movement.keys.contains(where: { $0 < year }) { years.append(balances(year - 1)) }
         let vouchers = verifikations.filter { $0.fiscalYear == year }.map { v in
-            SIEBooks.Voucher(number: v.number, date: v.date, text: v.text, registered: CalendarDate(String(v.recorded.prefix(10))) ?? v.date,
-                             sign: v.by, transactions: v.postings.map { ($0.account, $0.amount) })
+            SIEBooks.Voucher(
+                number: v.number, date: v.date, text: v.text, registered: CalendarDate(String(v.recorded.prefix(10))) ?? v.date,
+                sign: v.by, transactions: v.postings.map { ($0.account, $0.amount) })
         }
         var names: [Int: String] = [:]
-        for account in Set(vouchers.flatMap { $0.transactions.map(\.account) }).union(years.flatMap { Array($0.opening.keys) + Array($0.closing.keys) + Array($0.results.keys) }) {
+        for account in Set(vouchers.flatMap { $0.transactions.map(\.account) }).union(
+            years.flatMap { Array($0.opening.keys) + Array($0.closing.keys) + Array($0.results.keys) })
+        {
             names[account] = AccountNames.name(account)
         }
         let now = Timestamp.format(secondsSince1970: clock.now())
-        let books = SIEBooks(program: "Kooplog", version: version, generated: CalendarDate(String(now.prefix(10)))!, generatedBy: "kooplog",
-                             orgNumber: org.text, name: finance.name, years: years, accountNames: names, vouchers: vouchers)
+        let books = SIEBooks(
+            program: "Kooplog", version: version, generated: CalendarDate(String(now.prefix(10)))!, generatedBy: "kooplog",
+            orgNumber: org.text, name: finance.name, years: years, accountNames: names, vouchers: vouchers)
         return SIEWriter.write(books)
     }
 
@@ -71,24 +76,33 @@ extension Ledger {
         let doc = SIEReader.read(bytes)
         guard doc.isValid else {
             let list = doc.problems.prefix(20).map(\.description).joined(separator: "\n  ")
-            throw Refusal(.invalidValue, field: "file", "the SIE file does not check (\(doc.problems.count) problem\(doc.problems.count == 1 ? "" : "s")):\n  \(list)")
+            throw Refusal(
+                .invalidValue, field: "file", "the SIE file does not check (\(doc.problems.count) problem\(doc.problems.count == 1 ? "" : "s")):\n  \(list)")
         }
         if let number = doc.orgNumber, number != org.text {
             throw Refusal(.invalidOrgNumber, field: "--org", "the file is for \(number), not \(org)")
         }
-        let year = doc.years[0] ?? {
-            let dates = doc.verifikations.map(\.date)
-            return (dates.min() ?? CalendarDate(year: 2000, month: 1, day: 1)!, dates.max() ?? CalendarDate(year: 2000, month: 12, day: 31)!)
-        }()
+        let year =
+            doc.years[0]
+            ?? {
+                let dates = doc.verifikations.map(\.date)
+                return (dates.min() ?? CalendarDate(year: 2000, month: 1, day: 1)!, dates.max() ?? CalendarDate(year: 2000, month: 12, day: 31)!)
+            }()
         let tag = "sie:\(org.text):\(year.start.compact)"
         var events: [JSON] = []
         func event(_ type: String, _ date: CalendarDate, id: String, _ data: JSON) -> JSON {
-            .object(JSONObject([("type", .string(type)), ("org", .string(org.text)), ("date", .string(date.description)), ("id", .string(id)), ("data", data)]))
+            .object(
+                JSONObject([("type", .string(type)), ("org", .string(org.text)), ("date", .string(date.description)), ("id", .string(id)), ("data", data)]))
         }
         func lines(_ amounts: [(Int, Money)]) -> JSON {
-            .array(amounts.filter { !$0.1.isZero }.map { account, amount in
-                .object(JSONObject([("account", .string(String(account))), amount.isNegative ? ("credit", .string(amount.negated.canonical)) : ("debit", .string(amount.canonical))]))
-            })
+            .array(
+                amounts.filter { !$0.1.isZero }.map { account, amount in
+                    .object(
+                        JSONObject([
+                            ("account", .string(String(account))),
+                            amount.isNegative ? ("credit", .string(amount.negated.canonical)) : ("debit", .string(amount.canonical)),
+                        ]))
+                })
         }
         if !(try organisations().contains(org)) {
             let start = (year.start.month < 10 ? "0" : "") + "\(year.start.month)-01"
@@ -98,16 +112,24 @@ extension Ledger {
         if !opening.isEmpty {
             let sum = opening.reduce(Money.zero) { $0 + $1.value }
             guard sum.isZero else {
-                throw Refusal(.unbalancedEntry, field: "#IB", "the opening balances sum to \(sum.swedish) kr, not zero; the previous year's result must be on an equity account")
+                throw Refusal(
+                    .unbalancedEntry, field: "#IB",
+                    "the opening balances sum to \(sum.swedish) kr, not zero; the previous year's result must be on an equity account")
             }
-            events.append(event("journal.entry", year.start, id: "\(tag):IB", ["text": .string("Ingående balanser \(year.start) (SIE)"), "lines": lines(opening.map { ($0.key, $0.value) })]))
+            events.append(
+                event(
+                    "journal.entry", year.start, id: "\(tag):IB",
+                    ["text": .string("Ingående balanser \(year.start) (SIE)"), "lines": lines(opening.map { ($0.key, $0.value) })]))
         }
         for ver in doc.verifikations {
             let nonZero = ver.transactions.filter { !$0.amount.isZero }
             guard nonZero.count >= 2 else { continue }  // a verifikation with one row or none moves nothing
             let number = "\(ver.series)\(ver.number.map(String.init) ?? "")"
             let text = ver.text.isEmpty ? "Verifikation \(number)" : "\(number) \(ver.text)"
-            events.append(event("journal.entry", ver.date, id: "\(tag):\(number):\(ver.line)", ["text": .string(String(text.prefix(200))), "lines": lines(nonZero.map { ($0.account, $0.amount) })]))
+            events.append(
+                event(
+                    "journal.entry", ver.date, id: "\(tag):\(number):\(ver.line)",
+                    ["text": .string(String(text.prefix(200))), "lines": lines(nonZero.map { ($0.account, $0.amount) })]))
         }
         return try append(events.enumerated().map { InputItem($1, line: nil) }, options: AppendOptions(actor: actor))
     }

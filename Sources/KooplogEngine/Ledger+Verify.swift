@@ -37,8 +37,9 @@ extension Ledger {
         var modelDiscrepancies: [Discrepancy] = []
         let compareModels = { (seq: UInt64) throws in
             for name in ModelSet.names where (checkpoints[name]?.seq ?? 0) == seq {
-                modelDiscrepancies += try self.compareModel(name, stored: stored.models[name] ?? [:], orgs: models.organisations(name),
-                                                            encode: { org in try models.encoded(name, org: org) }, at: seq)
+                modelDiscrepancies += try self.compareModel(
+                    name, stored: stored.models[name] ?? [:], orgs: models.organisations(name),
+                    encode: { org in try models.encoded(name, org: org) }, at: seq)
             }
         }
         try compareModels(0)
@@ -80,13 +81,17 @@ extension Ledger {
     }
 
     /// A stored read model must equal the one recomputed from the log at its checkpoint.
-    func compareModel(_ name: String, stored: [String: Digest], orgs: Set<String>, encode: (String) throws -> [UInt8]?, at seq: UInt64) throws -> [Discrepancy] {
+    func compareModel(_ name: String, stored: [String: Digest], orgs: Set<String>, encode: (String) throws -> [UInt8]?, at seq: UInt64) throws -> [Discrepancy]
+    {
         var found: [Discrepancy] = []
         for org in Set(stored.keys).union(orgs).sorted() {
             switch (stored[org], try encode(org)) {
             case (let s?, let e?) where e.withUnsafeBytes({ Digest.sha256($0) }) != s:
                 let now = (try? environment.read { txn in try txn.get(modelsDatabase, Array("\(name)/\(org)".utf8)) }) ?? nil  // for the message only
-                found.append(Discrepancy(seq: seq, what: "stored read model \(name) of \(org) differs from the replay at seq \(seq)\(now.map { Self.firstDifference($0, e) } ?? "")"))
+                found.append(
+                    Discrepancy(
+                        seq: seq,
+                        what: "stored read model \(name) of \(org) differs from the replay at seq \(seq)\(now.map { Self.firstDifference($0, e) } ?? "")"))
             case (nil, .some):
                 found.append(Discrepancy(seq: seq, what: "stored read model \(name) lacks \(org)"))
             case (.some, nil):
@@ -101,7 +106,8 @@ extension Ledger {
     private static func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String {
         let index = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
         let from = max(0, index - 30)
-        return ": stored …\(String(decoding: a[from..<min(a.count, index + 30)], as: UTF8.self))…, replay …\(String(decoding: b[from..<min(b.count, index + 30)], as: UTF8.self))…"
+        return
+            ": stored …\(String(decoding: a[from..<min(a.count, index + 30)], as: UTF8.self))…, replay …\(String(decoding: b[from..<min(b.count, index + 30)], as: UTF8.self))…"
     }
 
     /// The stored rule state must equal the recomputed one, record for record.
@@ -115,7 +121,12 @@ extension Ledger {
                 let want = try StateCodec.encode(value)
                 if want.withUnsafeBytes({ Digest.sha256($0) }) != storedDigest {
                     let now = (try? environment.read { txn in try txn.get(stateDatabase, Array(key.utf8)) }) ?? nil  // for the message only
-                    found.append(Discrepancy(seq: nil, what: "stored rule state \(key) differs from the replay: stored \(now.map { String(decoding: $0, as: UTF8.self) } ?? "?"), replay \(String(decoding: want, as: UTF8.self))"))
+                    found.append(
+                        Discrepancy(
+                            seq: nil,
+                            what:
+                                "stored rule state \(key) differs from the replay: stored \(now.map { String(decoding: $0, as: UTF8.self) } ?? "?"), replay \(String(decoding: want, as: UTF8.self))"
+                        ))
                 }
             } else {
                 found.append(Discrepancy(seq: nil, what: "stored rule state has \(key), which the replay does not produce"))

@@ -118,8 +118,10 @@ final class ModelSet: @unchecked Sendable {
 
     /// Encoded states per model name.
     func encodedByModel() throws -> [String: [String: [UInt8]]] {
-        [FinanceProjection.name: try finance.encoded(), HeadcountProjection.name: try headcount.encoded(),
-         MembersProjection.name: try members.encoded(), GrantsProjection.name: try grants.encoded()]
+        [
+            FinanceProjection.name: try finance.encoded(), HeadcountProjection.name: try headcount.encoded(),
+            MembersProjection.name: try members.encoded(), GrantsProjection.name: try grants.encoded(),
+        ]
     }
 }
 

@@ -155,8 +155,9 @@ public enum FinanceProjection: Projection {
         books.verifikations += 1
         for posting in postings { books.accounts[posting.account, default: DebitCredit()].add(posting.ore) }
         state.years[year] = books
-        return Verifikation(fiscalYear: year, number: books.verifikations, seq: recorded.seq, date: event.date, recorded: recorded.recorded,
-                            by: recorded.by, text: text(for: event, context: context), postings: postings)
+        return Verifikation(
+            fiscalYear: year, number: books.verifikations, seq: recorded.seq, date: event.date, recorded: recorded.recorded,
+            by: recorded.by, text: text(for: event, context: context), postings: postings)
     }
 
     private static func updateEntities(_ recorded: RecordedEvent, postings: [Posting]?, state: inout FinanceState, context: some FoldContext) throws {
@@ -164,8 +165,9 @@ public enum FinanceProjection: Projection {
         let date = event.date.key
         switch event.body {
         case .invoiceIssued(let p):
-            state.invoices[p.invoice] = InvoiceEntry(invoice: p.invoice, customer: p.customer, customerKind: p.customerKind.rawValue, date: date,
-                                                     due: p.due.key, issuedSeq: recorded.seq, grossOre: p.gross.ore)
+            state.invoices[p.invoice] = InvoiceEntry(
+                invoice: p.invoice, customer: p.customer, customerKind: p.customerKind.rawValue, date: date,
+                due: p.due.key, issuedSeq: recorded.seq, grossOre: p.gross.ore)
             state.invoiceLines[p.invoice] = p.lines.map(StoredSalesLine.init)
         case .invoicePaid(let p):
             state.invoices[p.invoice]?.settlements.append(Movement(seq: recorded.seq, date: date, ore: p.amount.ore))
@@ -176,15 +178,22 @@ public enum FinanceProjection: Projection {
         case .grantAwarded(let p):
             state.grants[p.grant] = GrantAccrualEntry(funder: p.funder.rawValue)
         case .grantReceived(let p):
-            if let postings { state.statefulPostings[String(recorded.seq)] = postings; moveGrant(p.grant, postings, &state) }
+            if let postings {
+                state.statefulPostings[String(recorded.seq)] = postings
+                moveGrant(p.grant, postings, &state)
+            }
         case .grantUsed(let p):
-            if let postings { state.statefulPostings[String(recorded.seq)] = postings; moveGrant(p.grant, postings, &state) }
+            if let postings {
+                state.statefulPostings[String(recorded.seq)] = postings
+                moveGrant(p.grant, postings, &state)
+            }
         case .grantRepaid(let p):
             if let postings { moveGrant(p.grant, postings, &state) }
         case .surplusAllocated(let p):
             let reinvested = (p.reinvestments ?? []).reduce(Int64(0)) { $0 + $1.amount.ore }
-            state.allocations[p.fiscalYear] = Allocation(seq: recorded.seq, date: date, reserveFundOre: p.reserveFund?.ore ?? 0,
-                                                         retainedOre: p.retained?.ore ?? 0, dividendOre: p.dividend?.ore ?? 0, reinvestedOre: reinvested)
+            state.allocations[p.fiscalYear] = Allocation(
+                seq: recorded.seq, date: date, reserveFundOre: p.reserveFund?.ore ?? 0,
+                retainedOre: p.retained?.ore ?? 0, dividendOre: p.dividend?.ore ?? 0, reinvestedOre: reinvested)
         case .eventReversed(let p):
             guard let original = try context.event(p.seq) else { return }
             switch original.event.body {

@@ -57,16 +57,19 @@ public enum HeadcountProjection: Projection {
         switch recorded.event.body {
         case .placementStarted(let p):
             let terms = PlacementTerms(seq: recorded.seq, date: date, form: p.form.rawValue, extent: p.extent, subsidy: p.subsidy?.rawValue)
-            state.placements.append(PlacementEntry(person: p.person, startSeq: recorded.seq, from: date, targetGroup: p.targetGroup,
-                                                   referrer: p.referrer?.rawValue, terms: [terms]))
+            state.placements.append(
+                PlacementEntry(
+                    person: p.person, startSeq: recorded.seq, from: date, targetGroup: p.targetGroup,
+                    referrer: p.referrer?.rawValue, terms: [terms]))
             state.active[p.person] = state.placements.count - 1
         case .placementChanged(let p):
             guard let index = state.active[p.person] else { return }
-            let subsidy: String? = switch p.subsidy {
-            case .none?: "none"
-            case .set(let s)?: s.rawValue
-            case nil: nil
-            }
+            let subsidy: String? =
+                switch p.subsidy {
+                case .none?: "none"
+                case .set(let s)?: s.rawValue
+                case nil: nil
+                }
             state.placements[index].terms.append(PlacementTerms(seq: recorded.seq, date: date, form: p.form?.rawValue, extent: p.extent, subsidy: subsidy))
         case .placementEnded(let p):
             guard let index = state.active[p.person] else { return }

@@ -47,8 +47,9 @@ public enum MembersProjection: Projection {
         let date = recorded.event.date.key
         switch recorded.event.body {
         case .memberAdmitted(let p):
-            state.members[p.member] = MemberEntry(member: p.member, kind: p.kind.rawValue, admitted: date, admittedSeq: recorded.seq,
-                                                  contributionOre: p.contribution.ore)
+            state.members[p.member] = MemberEntry(
+                member: p.member, kind: p.kind.rawValue, admitted: date, admittedSeq: recorded.seq,
+                contributionOre: p.contribution.ore)
         case .memberContributionPaid(let p):
             state.members[p.member]?.payments.append(Movement(seq: recorded.seq, date: date, ore: p.amount.ore))
         case .memberLeft(let p):

@@ -19,8 +19,10 @@ public struct ReportInput: Sendable {
     /// The verifikations of `year`, for the journal.
     public var journal: [Verifikation]
 
-    public init(org: OrgNumber, asOfSeq: UInt64, asOfHash: String, date: CalendarDate, year: Int, yearGiven: Bool, finance: FinanceState,
-                headcount: HeadcountState, members: MembersState, grants: GrantsState, journal: [Verifikation]) {
+    public init(
+        org: OrgNumber, asOfSeq: UInt64, asOfHash: String, date: CalendarDate, year: Int, yearGiven: Bool, finance: FinanceState,
+        headcount: HeadcountState, members: MembersState, grants: GrantsState, journal: [Verifikation]
+    ) {
         self.org = org
         self.asOfSeq = asOfSeq
         self.asOfHash = asOfHash

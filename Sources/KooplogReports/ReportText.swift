@@ -9,8 +9,9 @@ public enum ReportText {
         case .trialBalance:
             let rows = (o["accounts"]?.arrayValue ?? []).map { a in [s(a["account"]), s(a["name"]), kr(a["debit"]), kr(a["credit"]), kr(a["balance"])] }
             let totals = o["totals"]?.objectValue
-            out += table(["Konto", "Namn", "Debet", "Kredit", "Saldo"], rows + [["", "Summa", kr(totals?["debit"]), kr(totals?["credit"]), kr(totals?["balance"])]],
-                         right: [2, 3, 4])
+            out += table(
+                ["Konto", "Namn", "Debet", "Kredit", "Saldo"], rows + [["", "Summa", kr(totals?["debit"]), kr(totals?["credit"]), kr(totals?["balance"])]],
+                right: [2, 3, 4])
         case .income:
             let lines = o["lines"]?.arrayValue ?? []
             let revenue = lines.filter { $0.objectValue?["kind"] == "revenue" }.map { [s($0["account"]), s($0["name"]), kr($0["amount"])] }
@@ -23,15 +24,19 @@ public enum ReportText {
             out.append("Årets resultat (result): \(kr(o["result"])) kr")
         case .balance:
             let lines = o["lines"]?.arrayValue ?? []
-            for (section, title, total) in [("assets", "Tillgångar (assets)", "assets"), ("equity", "Eget kapital (equity)", "equity"),
-                                            ("liabilities", "Skulder (liabilities)", "liabilities")] {
+            for (section, title, total) in [
+                ("assets", "Tillgångar (assets)", "assets"), ("equity", "Eget kapital (equity)", "equity"),
+                ("liabilities", "Skulder (liabilities)", "liabilities"),
+            ] {
                 var rows = lines.filter { $0.objectValue?["section"] == .string(section) }.map { [s($0["account"]), s($0["name"]), kr($0["amount"])] }
                 if section == "equity" { rows.append(["", "Årets resultat hittills", kr(o["result"])]) }
                 out += table(["Konto", title, "Belopp"], rows + [["", "Summa", kr(o[total])]], right: [2])
                 out.append("")
             }
         case .receivables:
-            let rows = (o["invoices"]?.arrayValue ?? []).map { i in [s(i["invoice"]), s(i["customer"]), s(i["due"]), kr(i["outstanding"]), i["overdue"] == .bool(true) ? "förfallen" : ""] }
+            let rows = (o["invoices"]?.arrayValue ?? []).map { i in
+                [s(i["invoice"]), s(i["customer"]), s(i["due"]), kr(i["outstanding"]), i["overdue"] == .bool(true) ? "förfallen" : ""]
+            }
             out += table(["Faktura", "Kund", "Förfaller", "Obetalt", ""], rows + [["", "Summa", "", kr(o["total"]), ""]], right: [3])
         case .journal:
             for v in o["verifikations"]?.arrayValue ?? [] {
@@ -54,12 +59,21 @@ public enum ReportText {
             }
         case .surplus:
             let rows = (o["years"]?.arrayValue ?? []).map { y in
-                [s(y["year"]), kr(y["revenue"]), kr(y["costs"]), kr(y["result"]), kr(y["reserveFund"]), kr(y["retained"]), kr(y["dividend"]), s(y["reinvestedShare"])]
+                [
+                    s(y["year"]), kr(y["revenue"]), kr(y["costs"]), kr(y["result"]), kr(y["reserveFund"]), kr(y["retained"]), kr(y["dividend"]),
+                    s(y["reinvestedShare"]),
+                ]
             }
             let c = o["cumulative"]?.objectValue
-            out += table(["År", "Intäkter", "Kostnader", "Resultat", "Reservfond", "Balanserat", "Utdelning", "Återinvesterat"],
-                         rows + [["Summa", kr(c?["revenue"]), kr(c?["costs"]), kr(c?["result"]), kr(c?["reserveFund"]), kr(c?["retained"]), kr(c?["dividend"]), s(c?["reinvestedShare"])]],
-                         right: [1, 2, 3, 4, 5, 6, 7])
+            out += table(
+                ["År", "Intäkter", "Kostnader", "Resultat", "Reservfond", "Balanserat", "Utdelning", "Återinvesterat"],
+                rows + [
+                    [
+                        "Summa", kr(c?["revenue"]), kr(c?["costs"]), kr(c?["result"]), kr(c?["reserveFund"]), kr(c?["retained"]), kr(c?["dividend"]),
+                        s(c?["reinvestedShare"]),
+                    ]
+                ],
+                right: [1, 2, 3, 4, 5, 6, 7])
         case .members:
             let rows = (o["members"]?.arrayValue ?? []).map { m in
                 [s(m["member"]), s(m["kind"]), s(m["admitted"]), s(m["left"]), kr(m["contribution"]), kr(m["paid"]), kr(m["refunded"])]
@@ -71,9 +85,13 @@ public enum ReportText {
             out.append("Arbetande medlemmar i majoritet i styrelsen: \(o["boardWorkerMajority"] == .bool(true) ? "ja" : "nej")")
         case .grants:
             let rows = (o["grants"]?.arrayValue ?? []).map { g in
-                [s(g["grant"]), s(g["funder"]), kr(g["awarded"]), kr(g["budget"]), kr(g["coFinancingRequired"]), kr(g["received"]), kr(g["used"]), kr(g["unused"]), s(g["status"])]
+                [
+                    s(g["grant"]), s(g["funder"]), kr(g["awarded"]), kr(g["budget"]), kr(g["coFinancingRequired"]), kr(g["received"]), kr(g["used"]),
+                    kr(g["unused"]), s(g["status"]),
+                ]
             }
-            out += table(["Bidrag", "Givare", "Beviljat", "Budget", "Medfinansiering", "Mottaget", "Förbrukat", "Oförbrukat", "Status"], rows, right: [2, 3, 4, 5, 6, 7])
+            out += table(
+                ["Bidrag", "Givare", "Beviljat", "Budget", "Medfinansiering", "Mottaget", "Förbrukat", "Oförbrukat", "Status"], rows, right: [2, 3, 4, 5, 6, 7])
         }
         return out.joined(separator: "\n")
     }
@@ -90,20 +108,24 @@ public enum ReportText {
             case .headcount: ("months", ["month", "people", "fte"])
             case .surplus: ("years", ["year", "revenue", "costs", "result", "reserveFund", "retained", "dividend", "reinvestedShare"])
             case .members: ("members", ["member", "kind", "admitted", "left", "contribution", "paid", "refunded"])
-            case .grants: ("grants", ["grant", "funder", "title", "awarded", "budget", "coFinancingRequired", "received", "used", "unused", "from", "to", "status"])
+            case .grants:
+                ("grants", ["grant", "funder", "title", "awarded", "budget", "coFinancingRequired", "received", "used", "unused", "from", "to", "status"])
             }
         var lines = [columns.joined(separator: ",")]
         for row in o[key]?.arrayValue ?? [] {
             if kind == .journal {
                 for line in row["lines"]?.arrayValue ?? [] {
-                    lines.append([s(row["ver"]), s(row["seq"]), s(row["date"]), s(row["text"]), s(line["account"]), s(line["debit"]), s(line["credit"])].map(field).joined(separator: ","))
+                    lines.append(
+                        [s(row["ver"]), s(row["seq"]), s(row["date"]), s(row["text"]), s(line["account"]), s(line["debit"]), s(line["credit"])].map(field)
+                            .joined(separator: ","))
                 }
             } else {
                 lines.append(columns.map { field(s(row[$0])) }.joined(separator: ","))
             }
         }
         if kind == .headcount && o["months"] == nil {
-            return "people,fte,subsidized,employedHere,targetGroupShare\n" + [s(o["people"]), s(o["fte"]), s(o["subsidized"]), s(o["employedHere"]), s(o["targetGroupShare"])].joined(separator: ",") + "\n"
+            return "people,fte,subsidized,employedHere,targetGroupShare\n"
+                + [s(o["people"]), s(o["fte"]), s(o["subsidized"]), s(o["employedHere"]), s(o["targetGroupShare"])].joined(separator: ",") + "\n"
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -144,7 +166,8 @@ public enum ReportText {
     static func zeroBlank(_ value: JSON?) -> String { value?.stringValue == "0.00" ? "" : kr(value) }
 
     static func field(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" : text
+        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+            ? "\"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\"" : text
     }
 
     static func table(_ header: [String]?, _ rows: [[String]], right: Set<Int>) -> [String] {

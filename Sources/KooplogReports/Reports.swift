@@ -59,12 +59,17 @@ public enum Reports {
             let dc = totals[account]!
             debit += dc.debit
             credit += dc.credit
-            return .object(JSONObject([("account", .string(String(account))), ("name", .string(AccountNames.name(account))),
-                                       ("debit", R.amount(dc.debit)), ("credit", R.amount(dc.credit)), ("balance", R.amount(dc.balance))]))
+            return .object(
+                JSONObject([
+                    ("account", .string(String(account))), ("name", .string(AccountNames.name(account))),
+                    ("debit", R.amount(dc.debit)), ("credit", R.amount(dc.credit)), ("balance", R.amount(dc.balance)),
+                ]))
         }
         precondition(debit == credit, "trial balance does not sum to zero")
-        return [("accounts", .array(accounts)),
-                ("totals", .object(JSONObject([("debit", R.amount(debit)), ("credit", R.amount(credit)), ("balance", R.amount(debit - credit))])))]
+        return [
+            ("accounts", .array(accounts)),
+            ("totals", .object(JSONObject([("debit", R.amount(debit)), ("credit", R.amount(credit)), ("balance", R.amount(debit - credit))]))),
+        ]
     }
 
     /// Revenue (3xxx, credit positive) and costs (4xxx–8xxx, debit positive) of one fiscal year.
@@ -90,10 +95,17 @@ public enum Reports {
         return [
             ("from", .string(calendar.start(of: input.year).description)), ("to", .string(calendar.end(of: input.year).description)),
             ("revenue", R.amount(revenue)), ("costs", R.amount(costs)), ("result", R.amount(revenue - costs)),
-            ("lines", .array(lines.filter { $0.1 != 0 }.map { account, amount in
-                .object(JSONObject([("account", .string(String(account))), ("name", .string(AccountNames.name(account))),
-                                    ("kind", .string(account < 4000 ? "revenue" : "cost")), ("amount", R.amount(amount))]))
-            })),
+            (
+                "lines",
+                .array(
+                    lines.filter { $0.1 != 0 }.map { account, amount in
+                        .object(
+                            JSONObject([
+                                ("account", .string(String(account))), ("name", .string(AccountNames.name(account))),
+                                ("kind", .string(account < 4000 ? "revenue" : "cost")), ("amount", R.amount(amount)),
+                            ]))
+                    })
+            ),
         ]
     }
 
@@ -108,17 +120,23 @@ public enum Reports {
             let amount = account < 2000 ? balance : -balance
             if account < 2000 { assets += amount } else if account < 2100 { equity += amount } else { liabilities += amount }
             if amount != 0 {
-                lines.append(.object(JSONObject([("account", .string(String(account))), ("name", .string(AccountNames.name(account))),
-                                                 ("section", .string(account < 2000 ? "assets" : account < 2100 ? "equity" : "liabilities")),
-                                                 ("amount", R.amount(amount))])))
+                lines.append(
+                    .object(
+                        JSONObject([
+                            ("account", .string(String(account))), ("name", .string(AccountNames.name(account))),
+                            ("section", .string(account < 2000 ? "assets" : account < 2100 ? "equity" : "liabilities")),
+                            ("amount", R.amount(amount)),
+                        ])))
             }
         }
         let (revenue, costs, _) = yearResult(input.finance.years[input.year])
         let running = revenue - costs
         equity += running
         precondition(assets == liabilities + equity, "balance sheet does not balance")
-        return [("assets", R.amount(assets)), ("liabilities", R.amount(liabilities)), ("equity", R.amount(equity)),
-                ("result", R.amount(running)), ("lines", .array(lines))]
+        return [
+            ("assets", R.amount(assets)), ("liabilities", R.amount(liabilities)), ("equity", R.amount(equity)),
+            ("result", R.amount(running)), ("lines", .array(lines)),
+        ]
     }
 
     static func receivables(_ input: ReportInput) -> [(String, JSON)] {
@@ -130,28 +148,48 @@ public enum Reports {
         }.sorted { ($0.0.due, $0.0.invoice) < ($1.0.due, $1.0.invoice) }
         let list: [JSON] = open.map { invoice, outstanding in
             total += outstanding
-            return .object(JSONObject([("invoice", .string(invoice.invoice)), ("customer", .string(invoice.customer)), ("due", .string(invoice.due)),
-                                       ("outstanding", R.amount(outstanding)), ("overdue", .bool(invoice.due < date))]))
+            return .object(
+                JSONObject([
+                    ("invoice", .string(invoice.invoice)), ("customer", .string(invoice.customer)), ("due", .string(invoice.due)),
+                    ("outstanding", R.amount(outstanding)), ("overdue", .bool(invoice.due < date)),
+                ]))
         }
         return [("invoices", .array(list)), ("total", R.amount(total))]
     }
 
     static func journal(_ input: ReportInput) -> [(String, JSON)] {
-        [("verifikations", .array(input.journal.map { v in
-            .object(JSONObject([
-                ("ver", .string("A\(v.number)")), ("seq", .number(String(v.seq))), ("date", .string(v.date.description)), ("text", .string(v.text)),
-                ("recorded", .string(v.recorded)), ("by", .string(v.by)),
-                ("lines", .array(v.postings.map { p in
-                    .object(JSONObject([("account", .string(String(p.account))), ("name", .string(AccountNames.name(p.account))),
-                                        ("debit", R.amount(p.debit.ore)), ("credit", R.amount(p.credit.ore))]))
-                })),
-            ]))
-        }))]
+        [
+            (
+                "verifikations",
+                .array(
+                    input.journal.map { v in
+                        .object(
+                            JSONObject([
+                                ("ver", .string("A\(v.number)")), ("seq", .number(String(v.seq))), ("date", .string(v.date.description)),
+                                ("text", .string(v.text)),
+                                ("recorded", .string(v.recorded)), ("by", .string(v.by)),
+                                (
+                                    "lines",
+                                    .array(
+                                        v.postings.map { p in
+                                            .object(
+                                                JSONObject([
+                                                    ("account", .string(String(p.account))), ("name", .string(AccountNames.name(p.account))),
+                                                    ("debit", R.amount(p.debit.ore)), ("credit", R.amount(p.credit.ore)),
+                                                ]))
+                                        })
+                                ),
+                            ]))
+                    })
+            )
+        ]
     }
 
     // MARK: people
 
-    static func headcountFigures(_ state: HeadcountState, on date: String) -> (people: Int, extentSum: Int, byForm: [String: Int], subsidized: Int, target: Int, employed: Int) {
+    static func headcountFigures(_ state: HeadcountState, on date: String) -> (
+        people: Int, extentSum: Int, byForm: [String: Int], subsidized: Int, target: Int, employed: Int
+    ) {
         var people = 0
         var extentSum = 0
         var byForm: [String: Int] = [:]
@@ -195,9 +233,14 @@ public enum Reports {
             for _ in 0..<12 {
                 let end = month.endOfMonth
                 let m = headcountFigures(input.headcount, on: end.description)
-                months.append(.object(JSONObject([("month", .string(String(end.description.prefix(7)))), ("people", R.int(m.people)),
-                                                  ("fte", .string(R.fte(m.extentSum)))])))
-                month = month.month == 12 ? CalendarDate(year: month.year + 1, month: 1, day: 1)! : CalendarDate(year: month.year, month: month.month + 1, day: 1)!
+                months.append(
+                    .object(
+                        JSONObject([
+                            ("month", .string(String(end.description.prefix(7)))), ("people", R.int(m.people)),
+                            ("fte", .string(R.fte(m.extentSum))),
+                        ])))
+                month =
+                    month.month == 12 ? CalendarDate(year: month.year + 1, month: 1, day: 1)! : CalendarDate(year: month.year, month: month.month + 1, day: 1)!
             }
             result.append(("months", .array(months)))
         }
@@ -213,11 +256,12 @@ public enum Reports {
             let left = m.left.flatMap { $0 <= date ? $0 : nil }
             if left == nil { votes += 1 }
             kinds[m.member] = m.kind
-            return .object(JSONObject([
-                ("member", .string(m.member)), ("kind", .string(m.kind)), ("admitted", .string(m.admitted)), ("left", left.map { .string($0) } ?? .null),
-                ("contribution", R.amount(m.contributionOre)), ("paid", R.amount(m.payments.total(upTo: date))),
-                ("refunded", R.amount(m.refunds.total(upTo: date))),
-            ]))
+            return .object(
+                JSONObject([
+                    ("member", .string(m.member)), ("kind", .string(m.kind)), ("admitted", .string(m.admitted)), ("left", left.map { .string($0) } ?? .null),
+                    ("contribution", R.amount(m.contributionOre)), ("paid", R.amount(m.payments.total(upTo: date))),
+                    ("refunded", R.amount(m.refunds.total(upTo: date))),
+                ]))
         }
         let board = input.members.board(on: date)?.seats ?? []
         let voting = board.filter { $0.role != BoardRole.deputy.rawValue }
@@ -234,13 +278,14 @@ public enum Reports {
         let list: [JSON] = input.grants.grants.values.filter { $0.awardedDate <= date }.sorted { $0.grant < $1.grant }.map { g in
             let received = g.received.total(upTo: date)
             let used = g.used.total(upTo: date)
-            return .object(JSONObject([
-                ("grant", .string(g.grant)), ("funder", .string(g.funder)), ("title", .string(g.title)), ("awarded", R.amount(g.awardedOre)),
-                ("budget", R.amount(g.budgetOre)), ("coFinancingRequired", R.amount(g.budgetOre - g.awardedOre)),
-                ("coFinancing", .array(g.coFinancing.map { .object(JSONObject([("source", .string($0.source)), ("amount", R.amount($0.ore))])) })),
-                ("received", R.amount(received)), ("used", R.amount(used)), ("unused", R.amount(received - used)),
-                ("repaid", R.amount(g.repaid.total(upTo: date))), ("from", .string(g.from)), ("to", .string(g.to)), ("status", .string(g.status(on: date))),
-            ]))
+            return .object(
+                JSONObject([
+                    ("grant", .string(g.grant)), ("funder", .string(g.funder)), ("title", .string(g.title)), ("awarded", R.amount(g.awardedOre)),
+                    ("budget", R.amount(g.budgetOre)), ("coFinancingRequired", R.amount(g.budgetOre - g.awardedOre)),
+                    ("coFinancing", .array(g.coFinancing.map { .object(JSONObject([("source", .string($0.source)), ("amount", R.amount($0.ore))])) })),
+                    ("received", R.amount(received)), ("used", R.amount(used)), ("unused", R.amount(received - used)),
+                    ("repaid", R.amount(g.repaid.total(upTo: date))), ("from", .string(g.from)), ("to", .string(g.to)), ("status", .string(g.status(on: date))),
+                ]))
         }
         return [("grants", .array(list))]
     }
@@ -256,8 +301,10 @@ public enum Reports {
             let result = revenue - costs
             cumulative.revenue += revenue
             cumulative.costs += costs
-            var entry = JSONObject([("year", R.int(year)), ("revenue", R.amount(revenue)), ("costs", R.amount(costs)), ("result", R.amount(result)),
-                                    ("closed", .bool(input.finance.closedYears.contains(year)))])
+            var entry = JSONObject([
+                ("year", R.int(year)), ("revenue", R.amount(revenue)), ("costs", R.amount(costs)), ("result", R.amount(result)),
+                ("closed", .bool(input.finance.closedYears.contains(year))),
+            ])
             if let a = input.finance.allocations[year] {
                 cumulative.reserve += a.reserveFundOre
                 cumulative.retained += a.retainedOre

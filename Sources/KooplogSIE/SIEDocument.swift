@@ -78,7 +78,12 @@ public enum SIEReader {
         while index + 1 < bytes.count {
             if bytes[index] == 0x0A { line += 1 }
             if bytes[index] == 0xC3, [0xA5, 0xA4, 0xB6, 0x85, 0x84, 0x96, 0xA9].contains(bytes[index + 1]) {
-                doc.problems.append(SIEProblem(line: line, message: "UTF-8 bytes in a file labelled #FORMAT PC8: the file was saved in the wrong encoding (å ä ö must be code page 437 bytes 86 84 94)"))
+                doc.problems.append(
+                    SIEProblem(
+                        line: line,
+                        message:
+                            "UTF-8 bytes in a file labelled #FORMAT PC8: the file was saved in the wrong encoding (å ä ö must be code page 437 bytes 86 84 94)")
+                )
                 return
             }
             index += 1
@@ -104,7 +109,12 @@ public enum SIEReader {
                 if let ver = open {
                     let sum = ver.transactions.reduce(Money.zero) { $0 + $1.amount }
                     if !sum.isZero {
-                        doc.problems.append(SIEProblem(line: ver.line, message: "verifikation \(ver.series) \(ver.number.map(String.init) ?? "") does not balance: the #TRANS rows sum to \(sum.canonical)"))
+                        doc.problems.append(
+                            SIEProblem(
+                                line: ver.line,
+                                message:
+                                    "verifikation \(ver.series) \(ver.number.map(String.init) ?? "") does not balance: the #TRANS rows sum to \(sum.canonical)")
+                        )
                     }
                     doc.verifikations.append(ver)
                     open = nil
@@ -126,7 +136,11 @@ public enum SIEReader {
             }
             if let rank = rank(label) {
                 if rank < highestRank {
-                    doc.problems.append(SIEProblem(line: record.line, message: "\(label) is out of order: the identification, the chart of accounts, the balances and the verifikationer come in that order"))
+                    doc.problems.append(
+                        SIEProblem(
+                            line: record.line,
+                            message:
+                                "\(label) is out of order: the identification, the chart of accounts, the balances and the verifikationer come in that order"))
                 }
                 highestRank = max(highestRank, rank)
             }
@@ -139,7 +153,8 @@ public enum SIEReader {
                 let number = fields.first?.text ?? ""
                 doc.orgNumber = number
                 if case .failure = OrgNumber.parse(number) {
-                    doc.problems.append(SIEProblem(line: record.line, message: "#ORGNR \(number) is not an organisation number NNNNNN-NNNN with a valid check digit"))
+                    doc.problems.append(
+                        SIEProblem(line: record.line, message: "#ORGNR \(number) is not an organisation number NNNNNN-NNNN with a valid check digit"))
                 }
             case "#RAR":
                 guard fields.count >= 3, let index = Int(fields[0].text), let start = date(fields[1].text), let end = date(fields[2].text), start <= end else {
@@ -170,11 +185,13 @@ public enum SIEReader {
                 let number = Int(fields[1].text)
                 if let number {
                     if let last = lastNumber[series], number != last + 1 {
-                        doc.problems.append(SIEProblem(line: record.line, message: "series \(series) goes from \(last) to \(number): numbers must be ascending and gap-free"))
+                        doc.problems.append(
+                            SIEProblem(line: record.line, message: "series \(series) goes from \(last) to \(number): numbers must be ascending and gap-free"))
                     }
                     lastNumber[series] = number
                 }
-                open = SIEVerifikation(series: series, number: number, date: verDate, text: fields.count > 3 ? fields[3].text : "", line: record.line, transactions: [])
+                open = SIEVerifikation(
+                    series: series, number: number, date: verDate, text: fields.count > 3 ? fields[3].text : "", line: record.line, transactions: [])
                 expectOpen = true
             case "#TRANS":
                 guard open != nil else {
@@ -215,7 +232,8 @@ public enum SIEReader {
         var crc = SIECRC32()
         for record in records[(first + 1)..<last] { crc.update(SIETokenizer.checksumBytes(record)) }
         if crc.checksum != stated {
-            doc.problems.append(SIEProblem(line: marks[1].line, message: "#KSUMMA \(stated) does not match the file's contents (\(crc.checksum)): the file was changed"))
+            doc.problems.append(
+                SIEProblem(line: marks[1].line, message: "#KSUMMA \(stated) does not match the file's contents (\(crc.checksum)): the file was changed"))
         }
     }
 
@@ -242,13 +260,17 @@ public enum SIEReader {
         for account in Set(opening.keys).union(closing.keys).union(sums.keys.filter { $0 < 3000 }).sorted() where account < 3000 {
             let expected = (opening[account] ?? .zero) + (sums[account] ?? .zero)
             if (closing[account] ?? .zero) != expected {
-                doc.problems.append(SIEProblem(line: nil, message: "#UB 0 \(account) is \((closing[account] ?? .zero).canonical) but #IB + Σ#TRANS is \(expected.canonical)"))
+                doc.problems.append(
+                    SIEProblem(line: nil, message: "#UB 0 \(account) is \((closing[account] ?? .zero).canonical) but #IB + Σ#TRANS is \(expected.canonical)"))
             }
         }
         let results = doc.results[0] ?? [:]
         for account in Set(results.keys).union(sums.keys.filter { $0 >= 3000 }).sorted() where account >= 3000 {
             if (results[account] ?? .zero) != (sums[account] ?? .zero) {
-                doc.problems.append(SIEProblem(line: nil, message: "#RES 0 \(account) is \((results[account] ?? .zero).canonical) but Σ#TRANS is \((sums[account] ?? .zero).canonical)"))
+                doc.problems.append(
+                    SIEProblem(
+                        line: nil, message: "#RES 0 \(account) is \((results[account] ?? .zero).canonical) but Σ#TRANS is \((sums[account] ?? .zero).canonical)"
+                    ))
             }
         }
     }

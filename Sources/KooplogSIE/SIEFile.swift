@@ -41,8 +41,14 @@ public enum SIETokenizer {
             if line.hasSuffix("\r") { line = line.dropLast() }
             let trimmed = line.trimmingCharacters(in: [" ", "\t"])
             if trimmed.isEmpty { continue }
-            if trimmed == "{" { records.append(SIERecord(kind: .open, line: lineNumber)); continue }
-            if trimmed == "}" { records.append(SIERecord(kind: .close, line: lineNumber)); continue }
+            if trimmed == "{" {
+                records.append(SIERecord(kind: .open, line: lineNumber))
+                continue
+            }
+            if trimmed == "}" {
+                records.append(SIERecord(kind: .close, line: lineNumber))
+                continue
+            }
             if trimmed.hasPrefix("{") || trimmed.hasPrefix("}") {
                 problems.append(SIEProblem(line: lineNumber, message: "a \(trimmed.first!) must stand alone on its line"))
                 continue
@@ -70,14 +76,25 @@ public enum SIETokenizer {
         var index = 0
         while index < chars.count {
             let c = chars[index]
-            if c == " " || c == "\t" { index += 1; continue }
+            if c == " " || c == "\t" {
+                index += 1
+                continue
+            }
             if c == "\"" {
                 var text = ""
                 index += 1
                 var closed = false
                 while index < chars.count {
-                    if chars[index] == "\\", index + 1 < chars.count, chars[index + 1] == "\"" { text.append("\""); index += 2; continue }
-                    if chars[index] == "\"" { closed = true; index += 1; break }
+                    if chars[index] == "\\", index + 1 < chars.count, chars[index + 1] == "\"" {
+                        text.append("\"")
+                        index += 2
+                        continue
+                    }
+                    if chars[index] == "\"" {
+                        closed = true
+                        index += 1
+                        break
+                    }
                     text.append(chars[index])
                     index += 1
                 }
@@ -93,7 +110,10 @@ public enum SIETokenizer {
                     text.append(d)
                     index += 1
                     if d == "\"" { inQuote.toggle() }
-                    if d == "}" && !inQuote { closed = true; break }
+                    if d == "}" && !inQuote {
+                        closed = true
+                        break
+                    }
                 }
                 if !closed { return .failure(Problem(message: "an object list { … } is not closed on its line")) }
                 result.append(SIEField(text: text, isObjectList: true, wasQuoted: false))

@@ -46,8 +46,10 @@ public struct SIEBooks: Sendable {
     public var accountNames: [Int: String]
     public var vouchers: [Voucher]
 
-    public init(program: String, version: String, generated: CalendarDate, generatedBy: String, orgNumber: String, name: String, years: [Year],
-                accountNames: [Int: String], vouchers: [Voucher]) {
+    public init(
+        program: String, version: String, generated: CalendarDate, generatedBy: String, orgNumber: String, name: String, years: [Year],
+        accountNames: [Int: String], vouchers: [Voucher]
+    ) {
         self.program = program
         self.version = version
         self.generated = generated
@@ -76,7 +78,11 @@ public enum SIEWriter {
         for year in books.years { item("#RAR", String(year.index), compact(year.start), compact(year.end)) }
         item("#KPTYP", "BAS2025")
         var used = Set<Int>()
-        for year in books.years { used.formUnion(year.opening.keys); used.formUnion(year.closing.keys); used.formUnion(year.results.keys) }
+        for year in books.years {
+            used.formUnion(year.opening.keys)
+            used.formUnion(year.closing.keys)
+            used.formUnion(year.results.keys)
+        }
         for voucher in books.vouchers { used.formUnion(voucher.transactions.map(\.account)) }
         for account in used.sorted() {
             item("#KONTO", String(account), quote(books.accountNames[account] ?? "Konto \(account)"))

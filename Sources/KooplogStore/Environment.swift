@@ -76,7 +76,9 @@ public final class Environment: @unchecked Sendable {
         try LMDB.envOpen(env, directory, flags)
         if !onReadOnlyMedia { _ = LMDB.readerCheck(env) }
         // A file grown by another process may be larger than the map asked for: adopt its size.
-        if LMDB.envMapSize(env) < min(mapBytes, Environment.mapBytesMax) { try? LMDB.envSetMapSize(env, min(mapBytes, Environment.mapBytesMax)) }  // best effort: keeps the larger size
+        // Best effort: if this fails, the larger size LMDB chose stays.
+        let wanted = min(mapBytes, Environment.mapBytesMax)
+        if LMDB.envMapSize(env) < wanted { try? LMDB.envSetMapSize(env, wanted) }
         try openDatabases(specs, create: mode == .create)
     }
 

@@ -51,8 +51,10 @@ public struct RandomBooks {
         rng = SeededGenerator(seed: seed)
         self.org = org
         date = start
-        events.append(Self.event("org.registered", org: org, date: CalendarDate(year: start.year, month: 1, day: 1)!.description,
-                                 data: ["name": .string("Kooperativ \(org)"), "fiscalYearStart": "01-01"]))
+        events.append(
+            Self.event(
+                "org.registered", org: org, date: CalendarDate(year: start.year, month: 1, day: 1)!.description,
+                data: ["name": .string("Kooperativ \(org)"), "fiscalYearStart": "01-01"]))
     }
 
     static func event(_ type: String, org: String, date: String, data: JSON) -> JSON {
@@ -99,9 +101,13 @@ public struct RandomBooks {
             let id = nextID("INV")
             let net = amount(100, 5_000_000)
             let gross = net + Money(ore: net).percent(25).ore
-            add("invoice.issued", ["invoice": .string(id), "customer": "Kund AB", "customerKind": "public",
-                                   "due": .string(CalendarDate(year: date.year + 1, month: 1, day: 31)!.description),
-                                   "lines": [["text": "Tvätt", "amount": kr(net), "vat": 25]]])
+            add(
+                "invoice.issued",
+                [
+                    "invoice": .string(id), "customer": "Kund AB", "customerKind": "public",
+                    "due": .string(CalendarDate(year: date.year + 1, month: 1, day: 31)!.description),
+                    "lines": [["text": "Tvätt", "amount": kr(net), "vat": 25]],
+                ])
             invoices.append((id, gross, events.count, false))
         case 1 where !invoices.isEmpty:
             let index = Int.random(in: 0..<invoices.count, using: &rng)
@@ -115,19 +121,27 @@ public struct RandomBooks {
         case 3:
             let id = nextID("B")
             let net = amount(100, 300_000)
-            add("bill.received", ["bill": .string(id), "supplier": "Leverantör AB", "due": .string(date.description),
-                                  "lines": [["text": "Material", "amount": kr(net), "vat": 25, "account": "4010"]]])
+            add(
+                "bill.received",
+                [
+                    "bill": .string(id), "supplier": "Leverantör AB", "due": .string(date.description),
+                    "lines": [["text": "Material", "amount": kr(net), "vat": 25, "account": "4010"]],
+                ])
             bills.append((id, net + Money(ore: net).percent(25).ore))
         case 4 where !bills.isEmpty:
             let index = Int.random(in: 0..<bills.count, using: &rng)
             add("bill.paid", ["bill": .string(bills[index].id), "amount": kr(bills[index].outstanding)])
             bills.remove(at: index)
         case 5:
-            add("expense.paid", ["supplier": "Butik", "lines": [["text": "Förbrukning", "amount": kr(amount(100, 200_000)), "vat": 25, "account": "5460"]]], reversible: true)
+            add(
+                "expense.paid", ["supplier": "Butik", "lines": [["text": "Förbrukning", "amount": kr(amount(100, 200_000)), "vat": 25, "account": "5460"]]],
+                reversible: true)
         case 6:
             let gross = amount(1_000_000, 5_000_000)
             let period = "\(date.year)-\(date.month < 10 ? "0" : "")\(date.month)"
-            add("payroll.paid", ["period": .string(period), "gross": kr(gross), "taxWithheld": kr(gross / 5), "employerFees": kr(gross * 3142 / 10000)], reversible: true)
+            add(
+                "payroll.paid", ["period": .string(period), "gross": kr(gross), "taxWithheld": kr(gross / 5), "employerFees": kr(gross * 3142 / 10000)],
+                reversible: true)
         case 7:
             let id = nextID("M")
             add("member.admitted", ["member": .string(id), "kind": Bool.random(using: &rng) ? "worker" : "supporting", "contribution": "500"])
@@ -136,8 +150,12 @@ public struct RandomBooks {
             add("member.contribution-paid", ["member": .string(members.randomElement(using: &rng)!), "amount": kr(amount(100, 50_000))], reversible: true)
         case 9:
             let id = nextID("P")
-            add("placement.started", ["person": .string(id), "form": ["employment", "work-training", "internship"].randomElement(using: &rng).map { .string($0) }!,
-                                      "extent": .number(String(Int.random(in: 1...100, using: &rng))), "targetGroup": .bool(Bool.random(using: &rng))])
+            add(
+                "placement.started",
+                [
+                    "person": .string(id), "form": ["employment", "work-training", "internship"].randomElement(using: &rng).map { .string($0) }!,
+                    "extent": .number(String(Int.random(in: 1...100, using: &rng))), "targetGroup": .bool(Bool.random(using: &rng)),
+                ])
             active.append(id)
         case 10 where !active.isEmpty:
             let index = Int.random(in: 0..<active.count, using: &rng)
@@ -150,8 +168,12 @@ public struct RandomBooks {
         case 11:
             if grants.isEmpty || Int.random(in: 0..<5, using: &rng) == 0 {
                 let id = nextID("G")
-                add("grant.awarded", ["grant": .string(id), "funder": "esf", "title": "Projekt", "amount": "1000000", "budget": "2000000",
-                                      "from": .string(date.description), "to": .string(CalendarDate(year: date.year + 2, month: 12, day: 31)!.description)])
+                add(
+                    "grant.awarded",
+                    [
+                        "grant": .string(id), "funder": "esf", "title": "Projekt", "amount": "1000000", "budget": "2000000",
+                        "from": .string(date.description), "to": .string(CalendarDate(year: date.year + 2, month: 12, day: 31)!.description),
+                    ])
                 grants.append((id, 0))
             } else {
                 let index = Int.random(in: 0..<grants.count, using: &rng)
@@ -169,7 +191,8 @@ public struct RandomBooks {
             }
         case 12:
             let x = amount(1, 1_000_000)
-            add("journal.entry", ["text": "Omföring", "lines": [["account": "1930", "debit": kr(x)], ["account": "2893", "credit": kr(x)]]], reversible: true)
+            add(
+                "journal.entry", ["text": "Omföring", "lines": [["account": "1930", "debit": kr(x)], ["account": "2893", "credit": kr(x)]]], reversible: true)
         case 13 where date.month >= 2 && !closedPrevious:
             add("fiscal-year.closed", ["fiscalYear": .string(String(date.year - 1))])
             closedYear = date.year - 1

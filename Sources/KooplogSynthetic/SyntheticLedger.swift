@@ -20,8 +20,9 @@ public struct SyntheticLedger {
         let perOrg = max(count / orgs, 50)
         var books: [RandomBooks] = []
         for index in 0..<orgs {
-            var b = RandomBooks(seed: seed &* 1_000_003 &+ UInt64(index), org: SyntheticOrgs.number(index),
-                                start: CalendarDate(year: 2026 - years, month: 1, day: 2)!)
+            var b = RandomBooks(
+                seed: seed &* 1_000_003 &+ UInt64(index), org: SyntheticOrgs.number(index),
+                start: CalendarDate(year: 2026 - years, month: 1, day: 2)!)
             b.daysPerEvent = Double(years * 365) / Double(perOrg)
             b.generate(perOrg - 1)
             books.append(b)
@@ -35,7 +36,10 @@ public struct SyntheticLedger {
             var bestDate = ""
             for index in 0..<orgs where cursors[index] < books[index].events.count {
                 let date = books[index].events[cursors[index]].objectValue?["date"]?.stringValue ?? ""
-                if best == nil || date < bestDate { best = index; bestDate = date }
+                if best == nil || date < bestDate {
+                    best = index
+                    bestDate = date
+                }
             }
             guard let index = best else { return }
             var event = books[index].events[cursors[index]]

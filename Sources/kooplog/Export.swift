@@ -44,12 +44,18 @@ struct Export: ParsableCommand {
             if format == "sie4" {
                 let bytes = try opened.exportSIE(org: try OrgNumber.parse(org!).get(), year: year!, version: KooplogVersion.text)
                 try handle.write(contentsOf: bytes)
-                if output != nil { try handle.synchronize(); try handle.close() }
+                if output != nil {
+                    try handle.synchronize()
+                    try handle.close()
+                }
                 return
             }
             if let plain = PlainTextFormat(rawValue: format) {
                 try opened.exportPlainText(plain, org: try org.map { try OrgNumber.parse($0).get() }) { bytes in try handle.write(contentsOf: bytes) }
-                if output != nil { try handle.synchronize(); try handle.close() }
+                if output != nil {
+                    try handle.synchronize()
+                    try handle.close()
+                }
                 return
             }
             let progress = Progress(label: "exporting", total: try opened.head().seq)
@@ -103,8 +109,9 @@ struct Import: ParsableCommand {
             let progress = Progress(label: "importing")
             let report = try Ledger.importNDJSON(bytes, into: ledger.path, progress: progress.update)
             progress.done()
-            print("imported \(report.events) events into \(ledger.path); head {\"seq\": \(report.head.seq), \"hash\": \"\(report.head.hash.hex)\"} equals the export's")
+            print(
+                "imported \(report.events) events into \(ledger.path); head {\"seq\": \(report.head.seq), \"hash\": \"\(report.head.hash.hex)\"} equals the export's"
+            )
         }
     }
 }
-

@@ -1,7 +1,7 @@
 import ArgumentParser
-import KooplogStore
 import KooplogDomain
 import KooplogEngine
+import KooplogStore
 
 struct Log: ParsableCommand {
     static let configuration = CommandConfiguration(

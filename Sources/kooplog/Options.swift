@@ -13,7 +13,8 @@ struct LedgerOption: ParsableArguments {
         if let ledger { return ledger }
         let environment = ProcessInfo.processInfo.environment
         if let fromEnvironment = environment["KOOPLOG_LEDGER"], !fromEnvironment.isEmpty { return fromEnvironment }
-        let dataHome = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let dataHome =
+            environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (environment["HOME"] ?? NSHomeDirectory()) + "/.local/share"
         return dataHome + "/kooplog/ledger"
     }

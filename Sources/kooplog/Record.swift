@@ -1,7 +1,7 @@
 import ArgumentParser
-import KooplogStore
 import KooplogDomain
 import KooplogEngine
+import KooplogStore
 
 struct Record: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -16,7 +16,8 @@ struct SIE: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check a SIE 4 file: encoding, record order, mandatory records, braces, balanced verifikationer, series, balances, accounts, #ORGNR, #KSUMMA.",
+            abstract:
+                "Check a SIE 4 file: encoding, record order, mandatory records, braces, balanced verifikationer, series, balances, accounts, #ORGNR, #KSUMMA.",
             discussion: "Each problem is reported with its line number. Exit 0 when the file checks, 1 when it does not. Example: kooplog sie check 2024.se")
 
         @Argument(help: "The SIE file.") var file: String
@@ -28,7 +29,9 @@ struct SIE: ParsableCommand {
                 problems = doc.problems.count
                 for problem in doc.problems { print("\(file): \(problem)") }
                 if doc.isValid {
-                    print("\(file): checks: SIE 4\(doc.hasBalances ? "E" : "I"), \(doc.name ?? "") \(doc.orgNumber ?? ""), \(doc.accounts.count) accounts, \(doc.verifikations.count) verifikationer")
+                    print(
+                        "\(file): checks: SIE 4\(doc.hasBalances ? "E" : "I"), \(doc.name ?? "") \(doc.orgNumber ?? ""), \(doc.accounts.count) accounts, \(doc.verifikations.count) verifikationer"
+                    )
                 } else {
                     print("\(file): \(problems) problem\(problems == 1 ? "" : "s")")
                 }

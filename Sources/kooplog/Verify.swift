@@ -1,8 +1,8 @@
 import ArgumentParser
-import KooplogStore
 import Foundation
 import KooplogDomain
 import KooplogEngine
+import KooplogStore
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +29,8 @@ struct Verify: ParsableCommand {
         var ok = true
         try runMapped(format: format) {
             let opened = try ledger.open(checkHead: false)
-            let progress = Progress(label: "verifying", total: try? opened.environment.read { txn in try opened.log.head(txn).seq })  // no total: a bar without percentage
+            // Without a total (an unreadable head), the bar shows no percentage.
+            let progress = Progress(label: "verifying", total: try? opened.environment.read { txn in try opened.log.head(txn).seq })
             let report = try opened.verify(progress: progress.update)
             progress.done()
             var extra: [String] = []
@@ -54,7 +55,11 @@ struct Verify: ParsableCommand {
                     extra += check.differences.map { "report \(file) differs: \($0)" }
                 }
                 if let valid = check.signatureValid {
-                    if valid { checked.append("report \(file): signature valid") } else { extra.append("report \(file): \(check.signatureProblem ?? "signature invalid")") }
+                    if valid {
+                        checked.append("report \(file): signature valid")
+                    } else {
+                        extra.append("report \(file): \(check.signatureProblem ?? "signature invalid")")
+                    }
                 }
             }
             ok = report.ok && extra.isEmpty
@@ -63,15 +68,18 @@ struct Verify: ParsableCommand {
                     "ok": .bool(report.ok), "events": .number(String(report.events)), "orgs": .number(String(report.orgs.count)),
                     "verifikations": .number(String(report.verifikations)),
                     "head": ["seq": .number(String(report.head.seq)), "hash": .string(report.head.hash.hex)],
-                    "discrepancies": .array(report.discrepancies.map { d in
-                        ["seq": d.seq.map { .number(String($0)) } ?? .null, "what": .string(d.what)]
-                    } + extra.map { ["seq": .null, "what": .string($0)] }),
+                    "discrepancies": .array(
+                        report.discrepancies.map { d in
+                            ["seq": d.seq.map { .number(String($0)) } ?? .null, "what": .string(d.what)]
+                        } + extra.map { ["seq": .null, "what": .string($0)] }),
                     "checked": .array(checked.map { .string($0) }),
                 ]
                 _ = ok
                 print(JSONWriter.canonicalString(json))
             } else {
-                print("checked \(report.events) events of \(report.orgs.count) organisation(s), \(report.verifikations) verifikations, \(report.stateRecords) state records")
+                print(
+                    "checked \(report.events) events of \(report.orgs.count) organisation(s), \(report.verifikations) verifikations, \(report.stateRecords) state records"
+                )
                 print("head: seq \(report.head.seq) \(report.head.hash.hex)")
                 for line in checked { print(line) }
                 for discrepancy in report.discrepancies { print("DISCREPANCY \(discrepancy)") }

@@ -177,7 +177,9 @@ struct SafetyTests {
         let path = directory.file("other")
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         // An LMDB environment made by someone else: no meta.format.
-        #expect(try runProcess("/usr/bin/env", ["python3", "-c", "import lmdb; e = lmdb.open('\(path)', max_dbs=4); e.close()"]).status == 0 || !PackagePaths.pythonHas("lmdb"))
+        #expect(
+            try runProcess("/usr/bin/env", ["python3", "-c", "import lmdb; e = lmdb.open('\(path)', max_dbs=4); e.close()"]).status == 0
+                || !PackagePaths.pythonHas("lmdb"))
         guard FileManager.default.fileExists(atPath: path + "/data.mdb") else { return }
         let before = try Data(contentsOf: URL(fileURLWithPath: path + "/data.mdb"))
         let head = try kooplog(["head", "--ledger", path])

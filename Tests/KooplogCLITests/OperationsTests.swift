@@ -4,8 +4,9 @@ import KooplogTestSupport
 import Testing
 
 func nightly(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessOutput {
-    try runProcess("/bin/bash", [PackagePaths.root + "/ops/nightly"] + arguments,
-                   environment: ["KOOPLOG": Binaries.kooplog, "KOOPLOG_ACTOR": "nightly"].merging(environment) { $1 })
+    try runProcess(
+        "/bin/bash", [PackagePaths.root + "/ops/nightly"] + arguments,
+        environment: ["KOOPLOG": Binaries.kooplog, "KOOPLOG_ACTOR": "nightly"].merging(environment) { $1 })
 }
 
 @Suite("Operations: the nightly job, backups, restore, a full disk", .serialized)
@@ -16,8 +17,9 @@ struct OperationsTests {
         let path = try demoLedger(directory)
         let (appender, output) = try startTorture(["append-loop", path, "live", "400", "556677-8899", "2026-03-01"])
         let pipe = output!
-        let run = try nightly(["--ledger", path, "--reports", directory.file("reports"), "--backups", directory.file("backups")],
-                              environment: ["KOOPLOG_NIGHTLY_DATE": "2026-11-23"])
+        let run = try nightly(
+            ["--ledger", path, "--reports", directory.file("reports"), "--backups", directory.file("backups")],
+            environment: ["KOOPLOG_NIGHTLY_DATE": "2026-11-23"])
         appender.waitUntilExit()
         let appended = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").count
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
@@ -34,7 +36,10 @@ struct OperationsTests {
             }
         }
         let manifest = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: directory.file("backups/2026-11-23/manifest.json"))))).objectValue
-        guard case .number(let backupSeq)? = manifest?["seq"] else { Issue.record("no manifest seq"); return }
+        guard case .number(let backupSeq)? = manifest?["seq"] else {
+            Issue.record("no manifest seq")
+            return
+        }
         let live = try headText(path)
         #expect(UInt64(backupSeq)! <= live.seq)
         #expect(live.seq == 818 + 400)
@@ -72,15 +77,17 @@ struct OperationsTests {
         let at = try #require(bytes.firstRange(of: Array("Tvättkemikalier".utf8)))
         bytes[at.lowerBound] = UInt8(ascii: "X")
         try Data(bytes).write(to: file)
-        let restore = try runProcess("/bin/bash", [PackagePaths.root + "/ops/restore", directory.file("backup"), directory.file("restored")],
-                                     environment: ["KOOPLOG": Binaries.kooplog])
+        let restore = try runProcess(
+            "/bin/bash", [PackagePaths.root + "/ops/restore", directory.file("backup"), directory.file("restored")],
+            environment: ["KOOPLOG": Binaries.kooplog])
         #expect(restore.status == 74)
         #expect(restore.stderr.contains("does not match its manifest"))
         #expect(!FileManager.default.fileExists(atPath: directory.file("restored")))
         // A backup whose manifest was also forged still fails verification of the chain.
         let (sum, size) = try shaOf(file)
         var manifest = String(decoding: try Data(contentsOf: URL(fileURLWithPath: directory.file("backup/manifest.json"))), as: UTF8.self)
-        manifest = manifest.replacing(/"dataSHA256" : "[0-9a-f]+"/, with: "\"dataSHA256\" : \"\(sum)\"").replacing(/"dataBytes" : [0-9]+/, with: "\"dataBytes\" : \(size)")
+        manifest = manifest.replacing(/"dataSHA256" : "[0-9a-f]+"/, with: "\"dataSHA256\" : \"\(sum)\"").replacing(
+            /"dataBytes" : [0-9]+/, with: "\"dataBytes\" : \(size)")
         try manifest.write(toFile: directory.file("backup/manifest.json"), atomically: true, encoding: .utf8)
         let again = try kooplog(["restore", "--ledger", directory.file("restored"), directory.file("backup")])
         #expect(again.status == 74)
@@ -182,7 +189,9 @@ struct ExportImportTests {
         let a = try kooplog(["log", "--ledger", path, "--format", "json"]).stdout
         let b = try kooplog(["log", "--ledger", directory.file("copy"), "--format", "json"]).stdout
         #expect(a == b)
-        #expect(try kooplog(["export", "--ledger", directory.file("copy")]).stdout == String(decoding: try Data(contentsOf: URL(fileURLWithPath: directory.file("all.ndjson"))), as: UTF8.self))
+        #expect(
+            try kooplog(["export", "--ledger", directory.file("copy")]).stdout
+                == String(decoding: try Data(contentsOf: URL(fileURLWithPath: directory.file("all.ndjson"))), as: UTF8.self))
     }
 
     @Test("an export changed after it was written is refused by import, naming the line, and no ledger is left")
@@ -190,7 +199,8 @@ struct ExportImportTests {
         let directory = TemporaryDirectory()
         let path = try demoLedger(directory)
         #expect(try kooplog(["export", "--ledger", path, "--output", directory.file("all.ndjson")]).status == 0)
-        var lines = try String(contentsOfFile: directory.file("all.ndjson"), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines = try String(contentsOfFile: directory.file("all.ndjson"), encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(
+            String.init)
         let index = try #require(lines.firstIndex { $0.contains("\"type\":\"sale.paid\"") })
         lines[index] = lines[index].replacingOccurrences(of: "\"amount\":\"", with: "\"amount\":\"1")
         try lines.joined(separator: "\n").write(toFile: directory.file("changed.ndjson"), atomically: true, encoding: .utf8)

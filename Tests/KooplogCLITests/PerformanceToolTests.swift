@@ -56,7 +56,9 @@ struct PerformanceToolTests {
         return path
     }
 
-    @Test("the ledger-cli export parses in ledger-cli and balances to zero", .enabled(if: toolExists("ledger"), "ledger-cli is not installed (apt-get install ledger)"))
+    @Test(
+        "the ledger-cli export parses in ledger-cli and balances to zero",
+        .enabled(if: toolExists("ledger"), "ledger-cli is not installed (apt-get install ledger)"))
     func ledgerCLI() throws {
         let directory = TemporaryDirectory()
         let path = try exportedLedger(directory)

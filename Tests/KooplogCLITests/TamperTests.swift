@@ -225,7 +225,8 @@ struct TamperTests {
         let models = tamperer.environment.database("models")
         try tamperer.environment.write { txn in
             let key = Array("members/716431-0059".utf8)
-            let value = String(decoding: try txn.get(models, key)!, as: UTF8.self).replacingOccurrences(of: "\"contributionOre\":20000", with: "\"contributionOre\":20001")
+            let value = String(decoding: try txn.get(models, key)!, as: UTF8.self).replacingOccurrences(
+                of: "\"contributionOre\":20000", with: "\"contributionOre\":20001")
             try txn.put(models, key, Array(value.utf8))
         }
         let (ours, theirs) = try verifyBoth(path)
@@ -239,7 +240,8 @@ struct TamperTests {
         let directory = TemporaryDirectory()
         let path = try demoLedger(directory)
         // The car wash's last payment, in its open year 2026.
-        let payments = try kooplog(["log", "--ledger", path, "--org", "556677-8899", "--type", "invoice.paid", "--format", "json"]).stdout.split(separator: "\n")
+        let payments = try kooplog(["log", "--ledger", path, "--org", "556677-8899", "--type", "invoice.paid", "--format", "json"]).stdout.split(
+            separator: "\n")
         guard case .number(let paidText)? = try JSONParser.parse(String(payments.last!)).objectValue?["seq"] else { return }
         let paidSeq = UInt64(paidText)!
         let tamperer = try Tamperer(path)

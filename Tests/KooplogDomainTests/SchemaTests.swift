@@ -19,8 +19,9 @@ struct SchemaTests {
         #expect(Set(fixtureTypes) == Set(EventCatalogue.types))
     }
 
-    @Test("the schemas are valid draft 2020-12 and accept and reject each fixture exactly as the decoder does",
-          .enabled(if: PackagePaths.pythonHas("jsonschema"), "needs python3 with jsonschema"))
+    @Test(
+        "the schemas are valid draft 2020-12 and accept and reject each fixture exactly as the decoder does",
+        .enabled(if: PackagePaths.pythonHas("jsonschema"), "needs python3 with jsonschema"))
     func schemaAndDecoderAgree() throws {
         let output = try runProcess("/usr/bin/env", ["python3", PackagePaths.root + "/Tools/check-schemas.py"])
         #expect(output.status == 0, "\(output.stderr)")

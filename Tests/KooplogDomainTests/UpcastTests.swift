@@ -7,18 +7,26 @@ struct UpcastTests {
     /// no targetGroup (it was implied); today's version 2 is the catalogue's shape.
     static let upcaster = Upcaster(
         current: ["placement.started": 2],
-        steps: ["placement.started": [1: { old in
-            var data = old
-            data["extent"] = data["percent"]
-            data["percent"] = nil
-            if data["targetGroup"] == nil { data["targetGroup"] = .bool(true) }
-            return data
-        }]])
+        steps: [
+            "placement.started": [
+                1: { old in
+                    var data = old
+                    data["extent"] = data["percent"]
+                    data["percent"] = nil
+                    if data["targetGroup"] == nil { data["targetGroup"] = .bool(true) }
+                    return data
+                }
+            ]
+        ])
 
     @Test("an old-version record is decoded into today's type, next to a current one")
     func oldVersionDecodes() throws {
-        let old = Array(#"{"by":"kassör","data":{"form":"work-training","percent":50,"person":"P-017"},"date":"2019-04-01","org":"769629-1231","recorded":"2019-04-01T08:00:00Z","type":"placement.started","v":1}"#.utf8)
-        let new = Array(#"{"by":"kassör","data":{"extent":75,"form":"employment","person":"P-018","targetGroup":false},"date":"2025-04-01","org":"769629-1231","recorded":"2025-04-01T08:00:00Z","type":"placement.started","v":2}"#.utf8)
+        let old = Array(
+            #"{"by":"kassör","data":{"form":"work-training","percent":50,"person":"P-017"},"date":"2019-04-01","org":"769629-1231","recorded":"2019-04-01T08:00:00Z","type":"placement.started","v":1}"#
+                .utf8)
+        let new = Array(
+            #"{"by":"kassör","data":{"extent":75,"form":"employment","person":"P-018","targetGroup":false},"date":"2025-04-01","org":"769629-1231","recorded":"2025-04-01T08:00:00Z","type":"placement.started","v":2}"#
+                .utf8)
         let decodedOld = try RecordedEvent.decode(seq: 1, payload: old, upcaster: Self.upcaster)
         let decodedNew = try RecordedEvent.decode(seq: 2, payload: new, upcaster: Self.upcaster)
         #expect(decodedOld.version == 1)

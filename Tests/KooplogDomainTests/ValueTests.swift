@@ -3,19 +3,23 @@ import Testing
 
 @Suite("Values: money, dates, organisation numbers, JSON")
 struct ValueTests {
-    @Test("amounts in the JSON form", arguments: [
-        ("12500", 1_250_000), ("12500.5", 1_250_050), ("12500.50", 1_250_050), ("0.01", 1), ("0", 0), ("-3.25", -325),
-        ("1000000000000", 100_000_000_000_000), ("1000000000000.00", 100_000_000_000_000),
-    ] as [(String, Int64)])
+    @Test(
+        "amounts in the JSON form",
+        arguments: [
+            ("12500", 1_250_000), ("12500.5", 1_250_050), ("12500.50", 1_250_050), ("0.01", 1), ("0", 0), ("-3.25", -325),
+            ("1000000000000", 100_000_000_000_000), ("1000000000000.00", 100_000_000_000_000),
+        ] as [(String, Int64)])
     func parsesAmounts(text: String, ore: Int64) throws {
         #expect(try Money.parse(text).get() == Money(ore: ore))
     }
 
-    @Test("bad amounts are refused with the reason", arguments: [
-        ("12.345", Money.ParseProblem.tooManyDecimals), ("1000000000000.01", .tooLarge), ("99999999999999", .tooLarge),
-        ("12,50", .notANumber), ("", .notANumber), ("1e3", .notANumber), ("007", .notANumber), ("12.", .notANumber), (".5", .notANumber),
-        ("12 500", .notANumber),
-    ])
+    @Test(
+        "bad amounts are refused with the reason",
+        arguments: [
+            ("12.345", Money.ParseProblem.tooManyDecimals), ("1000000000000.01", .tooLarge), ("99999999999999", .tooLarge),
+            ("12,50", .notANumber), ("", .notANumber), ("1e3", .notANumber), ("007", .notANumber), ("12.", .notANumber), (".5", .notANumber),
+            ("12 500", .notANumber),
+        ])
     func refusesAmounts(text: String, problem: Money.ParseProblem) {
         guard case .failure(let found) = Money.parse(text) else {
             Issue.record("\(text) was accepted")
@@ -24,7 +28,9 @@ struct ValueTests {
         #expect(found == problem)
     }
 
-    @Test("amounts as people type them", arguments: [("12 500,50", 1_250_050), ("12500,5", 1_250_050), ("12\u{a0}500", 1_250_000), ("12500.50", 1_250_050)] as [(String, Int64)])
+    @Test(
+        "amounts as people type them",
+        arguments: [("12 500,50", 1_250_050), ("12500,5", 1_250_050), ("12\u{a0}500", 1_250_000), ("12500.50", 1_250_050)] as [(String, Int64)])
     func lenient(text: String, ore: Int64) throws {
         #expect(try Money.parseLenient(text).get() == Money(ore: ore))
     }

@@ -20,7 +20,8 @@ struct AppendTests {
         let directory = TemporaryDirectory()
         let ledger = try makeEngineLedger(directory)
         let first = try ledger.append(items([Fixtures.journal(id: "bank-1")]), options: AppendOptions(actor: "t"))
-        let again = try ledger.append(items([Fixtures.journal(id: "bank-1"), Fixtures.journal(id: "bank-2"), Fixtures.journal(id: "bank-2")]), options: AppendOptions(actor: "t"))
+        let again = try ledger.append(
+            items([Fixtures.journal(id: "bank-1"), Fixtures.journal(id: "bank-2"), Fixtures.journal(id: "bank-2")]), options: AppendOptions(actor: "t"))
         #expect(first[0].seq == 2 && !first[0].duplicate)
         #expect(again[0].seq == 2 && again[0].duplicate && again[0].hash == first[0].hash)
         #expect(again[1].seq == 3 && !again[1].duplicate)
@@ -32,10 +33,12 @@ struct AppendTests {
     func batchesValidateInOrder() throws {
         let directory = TemporaryDirectory()
         let ledger = try makeEngineLedger(directory)
-        let issued = Fixtures.event("invoice.issued", date: "2025-03-01", data: [
-            "invoice": "2025-017", "customer": "Dalby kommun", "customerKind": "public", "due": "2025-03-31",
-            "lines": [["text": "Biltvätt", "amount": "10000", "vat": 25]],
-        ])
+        let issued = Fixtures.event(
+            "invoice.issued", date: "2025-03-01",
+            data: [
+                "invoice": "2025-017", "customer": "Dalby kommun", "customerKind": "public", "due": "2025-03-31",
+                "lines": [["text": "Biltvätt", "amount": "10000", "vat": 25]],
+            ])
         let paid = Fixtures.event("invoice.paid", date: "2025-03-14", id: "bank-7", data: ["invoice": "2025-017", "amount": "12500.00"])
         let overpaid = Fixtures.event("invoice.paid", date: "2025-03-15", data: ["invoice": "2025-017", "amount": "0.01"])
         #expect(throws: Refusal.self) { try ledger.append(items([issued, paid, overpaid]), options: AppendOptions(actor: "t")) }

@@ -11,7 +11,8 @@ func appendAll(_ ledger: Ledger, _ events: [JSON]) throws {
 }
 
 func report(_ ledger: Ledger, _ name: ReportName, org: String = Fixtures.carWash, year: Int? = nil, asOf: String? = nil) throws -> JSONObject {
-    try #require(try ledger.report(ReportRequest(name: name, org: try OrgNumber.parse(org).get(), year: year, asOf: asOf.flatMap { CalendarDate($0) })).objectValue)
+    try #require(
+        try ledger.report(ReportRequest(name: name, org: try OrgNumber.parse(org).get(), year: year, asOf: asOf.flatMap { CalendarDate($0) })).objectValue)
 }
 
 /// A report without its position in the log (to compare ledgers with different histories).
@@ -78,7 +79,9 @@ struct ReadModelTests {
         books.generate(250)
         let events = books.events
         var generator = SeededGenerator(seed: seed)
-        let reversibleTypes: Set<String> = ["sale.paid", "expense.paid", "payroll.paid", "journal.entry", "subsidy.received", "member.contribution-paid", "placement.changed"]
+        let reversibleTypes: Set<String> = [
+            "sale.paid", "expense.paid", "payroll.paid", "journal.entry", "subsidy.received", "member.contribution-paid", "placement.changed",
+        ]
         let lastYear = events.last!.objectValue!["date"]!.stringValue!.prefix(4)
         let candidates = events.indices.filter {
             reversibleTypes.contains(events[$0].objectValue!["type"]!.stringValue!) && events[$0].objectValue!["date"]!.stringValue!.hasPrefix(lastYear)
@@ -93,8 +96,12 @@ struct ReadModelTests {
         var remaining = events
         remaining.remove(at: target)
         try appendAll(b, remaining)
-        let tbA = try report(a, .trialBalance)["accounts"]!.arrayValue!.compactMap { $0.objectValue }.filter { $0["balance"] != "0.00" }.map { [$0["account"]!, $0["balance"]!] }
-        let tbB = try report(b, .trialBalance)["accounts"]!.arrayValue!.compactMap { $0.objectValue }.filter { $0["balance"] != "0.00" }.map { [$0["account"]!, $0["balance"]!] }
+        let tbA = try report(a, .trialBalance)["accounts"]!.arrayValue!.compactMap { $0.objectValue }.filter { $0["balance"] != "0.00" }.map {
+            [$0["account"]!, $0["balance"]!]
+        }
+        let tbB = try report(b, .trialBalance)["accounts"]!.arrayValue!.compactMap { $0.objectValue }.filter { $0["balance"] != "0.00" }.map {
+            [$0["account"]!, $0["balance"]!]
+        }
         #expect(tbA == tbB, "reversing seq \(target + 1) (\(events[target].objectValue!["type"]!))")
         for name in [ReportName.income, .balance, .headcount, .grants] {
             #expect(figures(try report(a, name)) == figures(try report(b, name)), "\(name)")
@@ -123,8 +130,9 @@ struct ReadModelTests {
         #expect(try ledger.rebuild(full: false).events == 0)
         // A checkpoint written by another version of the finance fold: rebuilt from the first event.
         try ledger.environment.write { txn in
-            try txn.put(ledger.environment.database("models"), Array("checkpoint/finance".utf8),
-                        Array(#"{"hash":"\#(full.head.hash.hex)","seq":\#(full.head.seq),"version":99}"#.utf8))
+            try txn.put(
+                ledger.environment.database("models"), Array("checkpoint/finance".utf8),
+                Array(#"{"hash":"\#(full.head.hash.hex)","seq":\#(full.head.seq),"version":99}"#.utf8))
         }
         let after = try ledger.rebuild(full: false)
         #expect(after.rebuiltModels == ["finance"])

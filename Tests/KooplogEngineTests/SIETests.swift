@@ -10,53 +10,53 @@ import Testing
 /// A file in the style of a common program's 4E export, written by hand: CR LF, tabs, quotes and
 /// escaped quotes, Swedish letters in code page 437, labels Kooplog does not use, object lists.
 let handWritten = """
-#FLAGGA 0
-#PROGRAM "Bokföringsprogrammet" 3.45
-#FORMAT PC8
-#GEN 20250115 "Kassör"
-#SIETYP 4
-#PROSA "Exporterad för revision"
-#FNR 12345
-#ORGNR 716431-0059
-#FNAMN "Kooperativet \\"Gröna Händer\\" ek. för."
-#RAR 0 20240101 20241231
-#RAR -1 20230101 20231231
-#TAXAR 2025
-#KPTYP BAS2014
-#VALUTA SEK
-#KONTO 1930 "Företagskonto"
-#KONTO 2099 "Årets resultat"
-#KONTO 2611 "Utgående moms 25 %"
-#KONTO 3001 "Försäljning 25 %"
-#KONTO 5010 Lokalhyra
-#KTYP 1930 T
-#SRU 1930 7281
-#DIM 6 "Projekt"
-#OBJEKT 6 "P1" "Caféet"
-#IB 0 1930 10000.00
-#IB 0 2099 -10000.00
-#UB 0 1930 17000.00
-#UB 0 2099 -10000.00
-#UB 0 2611 -2000.00
-#IB -1 1930 5000.00
-#IB -1 2099 -5000.00
-#UB -1 1930 10000.00
-#UB -1 2099 -5000.00
-#RES 0 3001 -8000.00
-#RES 0 5010 3000
-#RES -1 3001 -5000.00
-#VER A 1 20240115 "Försäljning caféet" 20240116
-{
-\t#TRANS 1930 {} 10000.00
-\t#TRANS 3001 {6 "P1"} -8000.00
-\t#TRANS 2611 {} -2000.00
-}
-#VER A 2 20240201 "Hyra \\"februari\\""
-{
-#TRANS 5010 {} 3000
-#TRANS 1930 {} -3000
-}
-""".replacing("\n", with: "\r\n")
+    #FLAGGA 0
+    #PROGRAM "Bokföringsprogrammet" 3.45
+    #FORMAT PC8
+    #GEN 20250115 "Kassör"
+    #SIETYP 4
+    #PROSA "Exporterad för revision"
+    #FNR 12345
+    #ORGNR 716431-0059
+    #FNAMN "Kooperativet \\"Gröna Händer\\" ek. för."
+    #RAR 0 20240101 20241231
+    #RAR -1 20230101 20231231
+    #TAXAR 2025
+    #KPTYP BAS2014
+    #VALUTA SEK
+    #KONTO 1930 "Företagskonto"
+    #KONTO 2099 "Årets resultat"
+    #KONTO 2611 "Utgående moms 25 %"
+    #KONTO 3001 "Försäljning 25 %"
+    #KONTO 5010 Lokalhyra
+    #KTYP 1930 T
+    #SRU 1930 7281
+    #DIM 6 "Projekt"
+    #OBJEKT 6 "P1" "Caféet"
+    #IB 0 1930 10000.00
+    #IB 0 2099 -10000.00
+    #UB 0 1930 17000.00
+    #UB 0 2099 -10000.00
+    #UB 0 2611 -2000.00
+    #IB -1 1930 5000.00
+    #IB -1 2099 -5000.00
+    #UB -1 1930 10000.00
+    #UB -1 2099 -5000.00
+    #RES 0 3001 -8000.00
+    #RES 0 5010 3000
+    #RES -1 3001 -5000.00
+    #VER A 1 20240115 "Försäljning caféet" 20240116
+    {
+    \t#TRANS 1930 {} 10000.00
+    \t#TRANS 3001 {6 "P1"} -8000.00
+    \t#TRANS 2611 {} -2000.00
+    }
+    #VER A 2 20240201 "Hyra \\"februari\\""
+    {
+    #TRANS 5010 {} 3000
+    #TRANS 1930 {} -3000
+    }
+    """.replacing("\n", with: "\r\n")
 
 @Suite("SIE 4")
 struct SIETests {
@@ -81,25 +81,26 @@ struct SIETests {
         #expect(!bytes.contains(0xC3), "no UTF-8")
     }
 
-    @Test("the checksum recomputed independently (Python's zlib.crc32 over the documented bytes)",
-          .enabled(if: PackagePaths.pythonHas("zlib"), "needs python3"))
+    @Test(
+        "the checksum recomputed independently (Python's zlib.crc32 over the documented bytes)",
+        .enabled(if: PackagePaths.pythonHas("zlib"), "needs python3"))
     func checksumIndependently() throws {
         let directory = TemporaryDirectory()
         let (_, bytes) = try exampleExport(directory)
         try Data(bytes).write(to: URL(fileURLWithPath: directory.file("year.se")))
         let script = #"""
-import re, sys, zlib
-data = open(sys.argv[1], "rb").read().decode("cp437")
-lines = [l.rstrip("\r") for l in data.split("\n") if l.strip()]
-marks = [i for i, l in enumerate(lines) if l.split()[0] == "#KSUMMA"]
-crc = 0
-for line in lines[marks[0] + 1:marks[1]]:
-    fields = re.findall(r'"((?:\\"|[^"])*)"|(\{[^}]*\})|(\S+)', line)
-    for quoted, objects, plain in fields:
-        text = quoted.replace('\\"', '"') if quoted or (not objects and not plain) else (objects or plain)
-        crc = zlib.crc32(text.encode("cp437"), crc)
-print(crc, lines[marks[1]].split()[1])
-"""#
+            import re, sys, zlib
+            data = open(sys.argv[1], "rb").read().decode("cp437")
+            lines = [l.rstrip("\r") for l in data.split("\n") if l.strip()]
+            marks = [i for i, l in enumerate(lines) if l.split()[0] == "#KSUMMA"]
+            crc = 0
+            for line in lines[marks[0] + 1:marks[1]]:
+                fields = re.findall(r'"((?:\\"|[^"])*)"|(\{[^}]*\})|(\S+)', line)
+                for quoted, objects, plain in fields:
+                    text = quoted.replace('\\"', '"') if quoted or (not objects and not plain) else (objects or plain)
+                    crc = zlib.crc32(text.encode("cp437"), crc)
+            print(crc, lines[marks[1]].split()[1])
+            """#
         let output = try runProcess("/usr/bin/env", ["python3", "-c", script, directory.file("year.se")])
         let parts = output.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         #expect(parts.count == 2 && parts[0] == parts[1], "python says \(output.stdout) \(output.stderr)")
@@ -119,8 +120,12 @@ print(crc, lines[marks[1]].split()[1])
             object["name"] = nil
             return object
         }
-        let tbA = try figures(original, .trialBalance)["accounts"]!.arrayValue!.compactMap(\.objectValue).filter { $0["balance"] != "0.00" }.map { [$0["account"]!, $0["balance"]!] }
-        let tbB = try figures(copy, .trialBalance)["accounts"]!.arrayValue!.compactMap(\.objectValue).filter { $0["balance"] != "0.00" }.map { [$0["account"]!, $0["balance"]!] }
+        let tbA = try figures(original, .trialBalance)["accounts"]!.arrayValue!.compactMap(\.objectValue).filter { $0["balance"] != "0.00" }.map {
+            [$0["account"]!, $0["balance"]!]
+        }
+        let tbB = try figures(copy, .trialBalance)["accounts"]!.arrayValue!.compactMap(\.objectValue).filter { $0["balance"] != "0.00" }.map {
+            [$0["account"]!, $0["balance"]!]
+        }
         #expect(tbA == tbB)
         let incomeA = try figures(original, .income)
         let incomeB = try figures(copy, .income)
@@ -150,7 +155,8 @@ print(crc, lines[marks[1]].split()[1])
         let results = try ledger.importSIE(bytes, org: try OrgNumber.parse("716431-0059").get(), actor: "t")
         #expect(results.count == 4)  // the organisation, the opening balances, two verifikationer
         let tb = try report(ledger, .trialBalance, org: "716431-0059", year: 2024)
-        let balances = Dictionary(uniqueKeysWithValues: tb["accounts"]!.arrayValue!.compactMap(\.objectValue).map { ($0["account"]!.stringValue!, $0["balance"]!.stringValue!) })
+        let balances = Dictionary(
+            uniqueKeysWithValues: tb["accounts"]!.arrayValue!.compactMap(\.objectValue).map { ($0["account"]!.stringValue!, $0["balance"]!.stringValue!) })
         #expect(balances["1930"] == "17000.00")
         #expect(balances["3001"] == "-8000.00")
         #expect(balances["2099"] == "-10000.00")

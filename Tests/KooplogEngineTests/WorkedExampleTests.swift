@@ -21,7 +21,9 @@ enum Example {
             e("member.admitted", "2023-01-02", ["member": "M-003", "kind": "supporting", "contribution": "5000"]),
             e("member.contribution-paid", "2023-01-20", ["member": "M-001", "amount": "1000"]),
             e("member.contribution-paid", "2023-01-20", ["member": "M-003", "amount": "2500"]),
-            e("board.elected", "2023-01-02", ["seats": [["member": "M-001", "role": "chair"], ["member": "M-002", "role": "ordinary"], ["member": "M-003", "role": "deputy"]]]),
+            e(
+                "board.elected", "2023-01-02",
+                ["seats": [["member": "M-001", "role": "chair"], ["member": "M-002", "role": "ordinary"], ["member": "M-003", "role": "deputy"]]]),
             // People: P-1 employment 100 % with subsidy; P-2 work training 50 % → employment 75 % in June; P-3 internship 25 %, ends in April.
             e("placement.started", "2023-01-01", ["person": "P-1", "form": "employment", "extent": 100, "targetGroup": true, "subsidy": "lonebidrag"]),
             e("placement.started", "2023-02-01", ["person": "P-2", "form": "work-training", "extent": 50, "targetGroup": true, "referrer": "kommun"]),
@@ -29,21 +31,33 @@ enum Example {
             e("placement.ended", "2023-04-30", ["person": "P-3", "outcome": "education"]),
             e("placement.changed", "2023-06-01", ["person": "P-2", "form": "employment", "extent": 75, "subsidy": "nystartsjobb"]),
             // 2023: sales 200 000 net, wages 100 000 + 31 420 fees, subsidy 40 000 → result 108 580.
-            e("invoice.issued", "2023-03-01", ["invoice": "23-1", "customer": "Kommunen", "customerKind": "public", "due": "2023-03-31",
-                                               "lines": [["text": "Trädgård", "amount": "200000", "vat": 25]]]),
+            e(
+                "invoice.issued", "2023-03-01",
+                [
+                    "invoice": "23-1", "customer": "Kommunen", "customerKind": "public", "due": "2023-03-31",
+                    "lines": [["text": "Trädgård", "amount": "200000", "vat": 25]],
+                ]),
             e("invoice.paid", "2023-03-25", ["invoice": "23-1", "amount": "200000"]),
             e("payroll.paid", "2023-06-25", ["period": "2023-06", "gross": "100000", "taxWithheld": "24000", "employerFees": "31420"]),
             e("subsidy.received", "2023-06-30", ["subsidy": "lonebidrag", "amount": "40000", "person": "P-1"]),
             e("fiscal-year.closed", "2024-02-01", ["fiscalYear": "2023"]),
-            e("surplus.allocated", "2024-05-01", ["fiscalYear": "2023", "reserveFund": "8580", "retained": "90000", "dividend": "10000",
-                                                  "reinvestments": [["purpose": "Nya maskiner", "amount": "50000"]]]),
+            e(
+                "surplus.allocated", "2024-05-01",
+                [
+                    "fiscalYear": "2023", "reserveFund": "8580", "retained": "90000", "dividend": "10000",
+                    "reinvestments": [["purpose": "Nya maskiner", "amount": "50000"]],
+                ]),
             // 2024: sales 50 000, costs 80 000 → loss 30 000 (nothing to allocate).
             e("sale.paid", "2024-03-01", ["customerKind": "private", "lines": [["text": "Café", "amount": "50000", "vat": 12]]]),
             e("expense.paid", "2024-04-01", ["supplier": "Grossisten", "lines": [["text": "Varor", "amount": "80000", "vat": 12, "account": "4010"]]]),
             e("fiscal-year.closed", "2025-02-01", ["fiscalYear": "2024"]),
             // 2025: an ESF grant, received before use, partly used; a wrong sale reversed.
-            e("grant.awarded", "2025-01-15", ["grant": "ESF-1", "funder": "esf", "title": "Förstudie", "amount": "248750", "budget": "497504",
-                                              "from": "2025-02-01", "to": "2025-12-31", "coFinancing": [["source": "Kommunen", "amount": "248754"]]]),
+            e(
+                "grant.awarded", "2025-01-15",
+                [
+                    "grant": "ESF-1", "funder": "esf", "title": "Förstudie", "amount": "248750", "budget": "497504",
+                    "from": "2025-02-01", "to": "2025-12-31", "coFinancing": [["source": "Kommunen", "amount": "248754"]],
+                ]),
             e("grant.received", "2025-02-10", ["grant": "ESF-1", "amount": "100000"]),
             e("grant.used", "2025-03-31", ["grant": "ESF-1", "amount": "60000", "text": "Projektledning"]),
             e("sale.paid", "2025-04-01", ["customerKind": "private", "lines": [["text": "Café", "amount": "999", "vat": 12]]], id: "fel"),

@@ -51,17 +51,23 @@ struct FoldTests {
         #expect(!state.placements[0].isActive(on: "2025-06-30"))
         #expect(state.active.isEmpty)
         // Reversing the end makes the placement active again; reversing the change restores the terms.
-        let reversedEnd = try fold(HeadcountProjection.self, try recorded(base + [
-            Fixtures.event("event.reversed", org: o, date: "2025-07-01", data: ["seq": 4, "reason": "Fel"]),
-            Fixtures.event("event.reversed", org: o, date: "2025-07-01", data: ["seq": 3, "reason": "Fel"]),
-        ]))
+        let reversedEnd = try fold(
+            HeadcountProjection.self,
+            try recorded(
+                base + [
+                    Fixtures.event("event.reversed", org: o, date: "2025-07-01", data: ["seq": 4, "reason": "Fel"]),
+                    Fixtures.event("event.reversed", org: o, date: "2025-07-01", data: ["seq": 3, "reason": "Fel"]),
+                ]))
         #expect(reversedEnd.placements[0].isActive(on: "2025-12-31"))
         #expect(reversedEnd.placements[0].terms(on: "2025-12-31").form == "work-training")
         #expect(reversedEnd.active["P-1"] == 0)
         // Reversing the start removes the placement.
-        let reversedStart = try fold(HeadcountProjection.self, try recorded(Array(base[0...1]) + [
-            Fixtures.event("event.reversed", org: o, date: "2025-07-01", data: ["seq": 2, "reason": "Fel person"]),
-        ]))
+        let reversedStart = try fold(
+            HeadcountProjection.self,
+            try recorded(
+                Array(base[0...1]) + [
+                    Fixtures.event("event.reversed", org: o, date: "2025-07-01", data: ["seq": 2, "reason": "Fel person"])
+                ]))
         #expect(reversedStart.placements.isEmpty)
     }
 

@@ -1,4 +1,5 @@
 public import KooplogDomain
+@_exported import KooplogSynthetic
 
 /// Example events for tests. Organisation numbers have valid Luhn digits.
 public enum Fixtures {
@@ -18,16 +19,18 @@ public enum Fixtures {
     }
 
     /// A balanced journal entry of `amount` kronor (bank against sales), carrying `text`.
-    public static func journal(org: String = carWash, date: String = "2025-03-01", id: String? = nil, amount: String = "100.00", text: String = "Kontantförsäljning") -> JSON {
-        event("journal.entry", org: org, date: date, id: id, data: [
-            "text": .string(text),
-            "lines": [["account": "1930", "debit": .string(amount)], ["account": "3004", "credit": .string(amount)]],
-        ])
+    public static func journal(
+        org: String = carWash, date: String = "2025-03-01", id: String? = nil, amount: String = "100.00", text: String = "Kontantförsäljning"
+    ) -> JSON {
+        event(
+            "journal.entry", org: org, date: date, id: id,
+            data: [
+                "text": .string(text),
+                "lines": [["account": "1930", "debit": .string(amount)], ["account": "3004", "credit": .string(amount)]],
+            ])
     }
 
     public static func ndjson(_ events: [JSON]) -> String {
         events.map(JSONWriter.canonicalString).joined(separator: "\n") + "\n"
     }
 }
-
-@_exported import KooplogSynthetic

@@ -24,7 +24,9 @@ do {
         for index in 1...count {
             let event: JSON = [
                 "type": "journal.entry", "org": .string(org), "date": .string(date), "id": .string("\(prefix)-\(index)"),
-                "data": ["text": .string("torture \(prefix) \(index)"), "lines": [["account": "1930", "debit": "1.00"], ["account": "3004", "credit": "1.00"]]],
+                "data": [
+                    "text": .string("torture \(prefix) \(index)"), "lines": [["account": "1930", "debit": "1.00"], ["account": "3004", "credit": "1.00"]],
+                ],
             ]
             let results = try ledger.append([InputItem(event)], options: AppendOptions(actor: "torture"))
             say("ok \(prefix)-\(index) \(results[0].seq)")

@@ -47,7 +47,10 @@ let org = "769629-1231"
 func journal(_ index: Int) -> Event {
     let json: JSON = [
         "type": "journal.entry", "org": .string(org), "date": "2025-03-01",
-        "data": ["text": .string("Kontantförsäljning \(index)"), "lines": [["account": "1930", "debit": "125.00"], ["account": "3001", "credit": "100.00"], ["account": "2611", "credit": "25.00"]]],
+        "data": [
+            "text": .string("Kontantförsäljning \(index)"),
+            "lines": [["account": "1930", "debit": "125.00"], ["account": "3001", "credit": "100.00"], ["account": "2611", "credit": "25.00"]],
+        ],
     ]
     return try! Event.decode(json)
 }
@@ -86,7 +89,9 @@ func run(size: Int) throws -> Figures {
     let directory = temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }  // best effort clean-up
     let ledger = try Ledger.create(at: directory + "/l")
-    _ = try ledger.append([try Event.decode(["type": "org.registered", "org": .string(org), "date": "2024-01-01", "data": ["name": "Bench"]])], options: AppendOptions(actor: "bench"))
+    _ = try ledger.append(
+        [try Event.decode(["type": "org.registered", "org": .string(org), "date": "2024-01-01", "data": ["name": "Bench"]])],
+        options: AppendOptions(actor: "bench"))
     let events = (0..<batch).map(journal)
     let elapsed = try seconds {
         var done = 0
@@ -157,13 +162,17 @@ func storeBenchmark(_ arguments: [String]) throws {
         let f = try run(size: size)
         all.append(f)
         func r(_ x: Double, _ places: Int = 0) -> String { String(format: "%.\(places)f", x) }
-        print("{\"events\": \(f.size), \"storeBatchAppendPerSecond\": \(r(f.storeBatchPerSecond)), \"engineBatchAppendPerSecond\": \(r(f.engineBatchPerSecond)), \"singleAppendMillisecondsP50\": \(r(f.singleAppendP50Milliseconds, 3)), \"singleAppendMillisecondsP99\": \(r(f.singleAppendP99Milliseconds, 3)), \"chainScanPerSecond\": \(r(f.chainScanPerSecond)), \"verifyPerSecond\": \(r(f.verifyPerSecond)), \"bytesOnDiskPerEvent\": \(r(f.bytesPerEvent, 1)), \"peakRSSMebibytes\": \(r(f.peakRSSMebibytes, 1))}")
+        print(
+            "{\"events\": \(f.size), \"storeBatchAppendPerSecond\": \(r(f.storeBatchPerSecond)), \"engineBatchAppendPerSecond\": \(r(f.engineBatchPerSecond)), \"singleAppendMillisecondsP50\": \(r(f.singleAppendP50Milliseconds, 3)), \"singleAppendMillisecondsP99\": \(r(f.singleAppendP99Milliseconds, 3)), \"chainScanPerSecond\": \(r(f.chainScanPerSecond)), \"verifyPerSecond\": \(r(f.verifyPerSecond)), \"bytesOnDiskPerEvent\": \(r(f.bytesPerEvent, 1)), \"peakRSSMebibytes\": \(r(f.peakRSSMebibytes, 1))}"
+        )
     }
     print("")
     print("events      store batch/s  engine batch/s  append p50 ms  p99 ms   chain scan/s  verify/s   bytes/event  peak RSS MiB")
     for f in all {
-        print(String(format: "%-10d  %13.0f  %14.0f  %13.3f  %6.3f  %12.0f  %9.0f  %11.1f  %12.1f", f.size, f.storeBatchPerSecond, f.engineBatchPerSecond,
-            f.singleAppendP50Milliseconds, f.singleAppendP99Milliseconds, f.chainScanPerSecond, f.verifyPerSecond, f.bytesPerEvent, f.peakRSSMebibytes))
+        print(
+            String(
+                format: "%-10d  %13.0f  %14.0f  %13.3f  %6.3f  %12.0f  %9.0f  %11.1f  %12.1f", f.size, f.storeBatchPerSecond, f.engineBatchPerSecond,
+                f.singleAppendP50Milliseconds, f.singleAppendP99Milliseconds, f.chainScanPerSecond, f.verifyPerSecond, f.bytesPerEvent, f.peakRSSMebibytes))
     }
     print("reference (raw LMDB, C): 2.3 M batch/s, 0.26 ms durable commit p50, 1.6 M records/s scan with SHA-256 chain")
 }
