@@ -149,10 +149,8 @@ struct StoredSnapshot {
 
     init(_ ledger: Ledger, _ txn: borrowing Transaction) throws {
         log = try ledger.log.snapshot(txn)
+        checkpoints = try ledger.checkpoints(txn)
         for name in ModelSet.names {
-            if let bytes = try txn.get(ledger.modelsDatabase, Array("checkpoint/\(name)".utf8)) {
-                checkpoints[name] = try StateCodec.decode(Checkpoint.self, from: bytes, key: "checkpoint/\(name)")
-            }
             var states: [String: Digest] = [:]
             let prefix = Array("\(name)/".utf8)
             try txn.scan(ledger.modelsDatabase, from: prefix) { key, value in

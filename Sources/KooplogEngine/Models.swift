@@ -59,13 +59,6 @@ final class ModelRunner<P: Projection>: @unchecked Sendable {
         try P.apply(recorded, to: &state, context: context)
         dirty.insert(org)
     }
-
-    /// Encoded states, for storing and comparing.
-    func encoded() throws -> [String: [UInt8]] {
-        var result: [String: [UInt8]] = [:]
-        for (org, state) in states { result[org] = try StateCodec.encode(state) }
-        return result
-    }
 }
 
 /// All projections, run side by side in one pass over the log.
@@ -104,24 +97,6 @@ final class ModelSet: @unchecked Sendable {
         case MembersProjection.name: try members.states[org].map(StateCodec.encode)
         default: try grants.states[org].map(StateCodec.encode)
         }
-    }
-
-    /// The encoded states of one model.
-    func encoded(_ name: String) throws -> [String: [UInt8]] {
-        switch name {
-        case FinanceProjection.name: try finance.encoded()
-        case HeadcountProjection.name: try headcount.encoded()
-        case MembersProjection.name: try members.encoded()
-        default: try grants.encoded()
-        }
-    }
-
-    /// Encoded states per model name.
-    func encodedByModel() throws -> [String: [String: [UInt8]]] {
-        [
-            FinanceProjection.name: try finance.encoded(), HeadcountProjection.name: try headcount.encoded(),
-            MembersProjection.name: try members.encoded(), GrantsProjection.name: try grants.encoded(),
-        ]
     }
 }
 
@@ -231,31 +206,15 @@ extension Ledger {
         try catchUp(full: full, progress: progress).1
     }
 
-    /// The stored checkpoints, by model name.
-    public func checkpoints() throws -> [String: Checkpoint] {
-        try environment.read { txn in
-            var result: [String: Checkpoint] = [:]
-            for name in ModelSet.names {
-                if let bytes = try txn.get(modelsDatabase, Array("checkpoint/\(name)".utf8)) {
-                    result[name] = try StateCodec.decode(Checkpoint.self, from: bytes, key: "checkpoint/\(name)")
-                }
+    /// The stored checkpoints, by model name, as `txn` sees them.
+    func checkpoints(_ txn: borrowing Transaction) throws -> [String: Checkpoint] {
+        var result: [String: Checkpoint] = [:]
+        for name in ModelSet.names {
+            if let bytes = try txn.get(modelsDatabase, Array("checkpoint/\(name)".utf8)) {
+                result[name] = try StateCodec.decode(Checkpoint.self, from: bytes, key: "checkpoint/\(name)")
             }
-            return result
         }
-    }
-
-    /// The stored states of a model, encoded, by organisation.
-    func storedStates(_ name: String) throws -> [String: [UInt8]] {
-        try environment.read { txn in
-            var result: [String: [UInt8]] = [:]
-            let prefix = Array("\(name)/".utf8)
-            try txn.scan(modelsDatabase, from: prefix) { key, value in
-                guard key.starts(with: prefix) else { return false }
-                result[String(decoding: key[prefix.count...], as: UTF8.self)] = Array(value)
-                return true
-            }
-            return result
-        }
+        return result
     }
 
     /// The organisations of the ledger (registered ones), sorted.

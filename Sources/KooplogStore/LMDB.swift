@@ -65,13 +65,6 @@ enum LMDB {
         mdb_env_stat(env, &stat)
         return (info.me_last_pgno, Int(stat.ms_psize))
     }
-    /// `mdb_env_info`: where the map starts and how long it is.
-    static func envMap(_ env: OpaquePointer) -> (address: UnsafeMutableRawPointer?, bytes: Int) {
-        var info = MDB_envinfo()
-        mdb_env_info(env, &info)
-        return (info.me_mapaddr, info.me_mapsize)
-    }
-
     /// `mdb_reader_check`: clears reader slots left by dead processes; returns how many.
     static func readerCheck(_ env: OpaquePointer) -> Int32 {
         var dead: Int32 = 0
