@@ -72,8 +72,9 @@ extension Ledger {
     }
 
     /// Replays the finance fold over the log (one organisation's stream, or all), calling `body`
-    /// with each verifikation in registration order.
-    func forEachVerifikation(org: OrgNumber?, _ body: (OrgNumber, Verifikation) throws -> Void) throws {
+    /// with each verifikation in registration order. Returns the final finance states by organisation.
+    @discardableResult
+    func forEachVerifikation(org: OrgNumber?, _ body: (OrgNumber, Verifikation) throws -> Void) throws -> [String: FinanceState] {
         var states: [String: FinanceState] = [:]
         let context = LedgerFoldContext(ledger: self)
         try forEachEvent(EventFilter(org: org)) { stored in
@@ -83,5 +84,6 @@ extension Ledger {
             if let v = try FinanceProjection.verifikation(stored.recorded, state: &state, context: context) { try body(event.org, v) }
             return true
         }
+        return states
     }
 }

@@ -10,15 +10,7 @@ extension Ledger {
     /// results for the year and the year before (when it has any), and every verifikation of the year.
     public func exportSIE(org: OrgNumber, year: Int, version: String) throws -> [UInt8] {
         var verifikations: [Verifikation] = []
-        var finance: FinanceState?
-        try forEachVerifikation(org: org) { _, v in verifikations.append(v) }
-        let context = LedgerFoldContext(ledger: self)
-        var state = FinanceState()
-        try forEachEvent(EventFilter(org: org)) { stored in
-            try FinanceProjection.apply(stored.recorded, to: &state, context: context)
-            return true
-        }
-        finance = state
+        let finance = try forEachVerifikation(org: org) { _, v in verifikations.append(v) }[org.text]
         guard let finance, finance.registered else { throw Refusal(.orgNotRegistered, field: "--org", "\(org) is not an organisation of this ledger") }
         let calendar = finance.calendar
         guard verifikations.contains(where: { $0.fiscalYear <= year }) || finance.years[year] != nil else {
