@@ -215,6 +215,18 @@ public enum GrantAccrual {
         return (toAccrued, amount - toAccrued)
     }
 
+    /// How postings move a grant's balances, in öre: 2880 (received, not used) is credited when money
+    /// comes and debited when it is used or repaid; 1790 (used, not received) the opposite.
+    public static func movement(of postings: [Posting]) -> (liabilityOre: Int64, accruedOre: Int64) {
+        var liability: Int64 = 0
+        var accrued: Int64 = 0
+        for posting in postings {
+            if posting.account == Bookkeeping.grantsUnused.number { liability -= posting.ore }
+            if posting.account == Bookkeeping.accruedIncome.number { accrued += posting.ore }
+        }
+        return (liability, accrued)
+    }
+
     /// Using `amount`: first consumes the liability, the rest is accrued.
     public static func use(_ amount: Money, liability: Money) -> (fromLiability: Money, toAccrued: Money) {
         let fromLiability = min(amount, max(liability, .zero))

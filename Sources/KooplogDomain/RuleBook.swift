@@ -244,11 +244,9 @@ public enum RuleBook {
     ) throws {
         let key = RuleKey.grant(org, grantID)
         guard var grant = try state.load(key, as: GrantRecord.self) else { return }
-        // 2880 is credited when money is received and debited when it is used or repaid; 1790 the opposite.
-        for posting in postings {
-            if posting.account == 2880 { grant.liabilityOre -= sign * posting.ore }
-            if posting.account == 1790 { grant.accruedOre += sign * posting.ore }
-        }
+        let movement = GrantAccrual.movement(of: postings)
+        grant.liabilityOre += sign * movement.liabilityOre
+        grant.accruedOre += sign * movement.accruedOre
         switch body {
         case .grantReceived(let p): grant.receivedOre += sign * p.amount.ore
         case .grantUsed(let p): grant.usedOre += sign * p.amount.ore

@@ -222,13 +222,12 @@ public enum FinanceProjection: Projection {
         }
     }
 
-    /// 2880 is credited when grant money is received and debited when used or repaid; 1790 the opposite.
+    /// Moves the grant's 2880 / 1790 balances by its postings (`GrantAccrual.movement`).
     private static func moveGrant(_ grant: String, _ postings: [Posting], _ state: inout FinanceState) {
         guard var entry = state.grants[grant] else { return }
-        for posting in postings {
-            if posting.account == 2880 { entry.liabilityOre -= posting.ore }
-            if posting.account == 1790 { entry.accruedOre += posting.ore }
-        }
+        let movement = GrantAccrual.movement(of: postings)
+        entry.liabilityOre += movement.liabilityOre
+        entry.accruedOre += movement.accruedOre
         state.grants[grant] = entry
     }
 
