@@ -174,17 +174,18 @@ public final class Environment: @unchecked Sendable {
     /// memory does not grow with the length of the log.
     public func releaseMappedPages() {
         // LMDB only reports the map's address for fixed maps; /proc/self/maps names every mapping.
-        for (start, end) in mappings(of: dataFile) {
+        for (start, end) in mappings(of: resolvedDataFile) {
             _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED)  // advice only: a refusal changes nothing
         }
     }
 
-    private var dataFile: String {
+    /// The data file's real path, as /proc/self/maps names it (resolved once).
+    private lazy var resolvedDataFile: String = {
         let path = Environment.dataFile(in: directory)
         guard let resolved = realpath(path, nil) else { return path }
         defer { free(resolved) }
         return String(cString: resolved)
-    }
+    }()
 
     /// Address ranges of this process's mappings of `path` (from `/proc/self/maps`).
     private func mappings(of path: String) -> [(Int, Int)] {
