@@ -55,9 +55,4 @@ public final class Ledger: @unchecked Sendable {
     public func head() throws -> LogHead {
         try environment.read { txn in try log.checkedHead(txn) }
     }
-
-    /// Number of entries in the rule state (for tests and the benchmark).
-    public func stateEntries() throws -> Int {
-        try environment.read { txn in try txn.entries(stateDatabase) }
-    }
 }

@@ -13,7 +13,6 @@ enum LMDB {
     static let flagAppend = UInt32(MDB_APPEND)
     static let flagAppendDup = UInt32(MDB_APPENDDUP)
     static let flagNoOverwrite = UInt32(MDB_NOOVERWRITE)
-    static let flagNoDupData = UInt32(MDB_NODUPDATA)
     static let flagNoSync = UInt32(MDB_NOSYNC)
     static let flagNoLock = UInt32(MDB_NOLOCK)
     static let copyCompact = UInt32(MDB_CP_COMPACT)
@@ -74,10 +73,6 @@ enum LMDB {
     /// `mdb_env_copy2` with `MDB_CP_COMPACT` when asked.
     static func envCopy(_ env: OpaquePointer, to path: String, compact: Bool) throws(StoreError) {
         try check(mdb_env_copy2(env, path, compact ? copyCompact : 0), "copy to \(path)")
-    }
-    /// `mdb_env_sync` (forced).
-    static func envSync(_ env: OpaquePointer) throws(StoreError) {
-        try check(mdb_env_sync(env, 1), "sync")
     }
 
     // MARK: transactions
