@@ -72,10 +72,13 @@ public struct GrantRecord: Codable, Sendable, Equatable {
     public var accruedOre: Int64 = 0
 }
 
+/// A value of the rule state: binary when stored (docs/FORMAT.md), JSON in ledgers written before.
+public typealias RuleValue = BinaryRecord & Codable & Sendable
+
 /// Storage of the rule state. `load` returns nil when absent; `store(nil)` removes.
 public protocol RuleState: PostingContext {
-    func load<T: Codable & Sendable>(_ key: String, as type: T.Type) throws -> T?
-    mutating func store<T: Codable & Sendable>(_ key: String, _ value: T?) throws
+    func load<T: RuleValue>(_ key: String, as type: T.Type) throws -> T?
+    mutating func store<T: RuleValue>(_ key: String, _ value: T?) throws
     /// An event already in the ledger (or earlier in the batch being appended).
     func recordedEvent(_ seq: UInt64) throws -> RecordedEvent?
 }
@@ -109,13 +112,13 @@ extension RuleState {
 /// Rule state in memory: for verify's replay, for tests, for dry runs of whole ledgers. Earlier
 /// events (for reversals) come from `lookup`, so memory grows with open entities, not with the log.
 public struct MemoryRuleState: RuleState {
-    public private(set) var values: [String: any Sendable] = [:]
+    public private(set) var values: [String: any BinaryRecord & Sendable] = [:]
     private let lookup: (UInt64) throws -> RecordedEvent?
 
     public init(lookup: @escaping (UInt64) throws -> RecordedEvent?) { self.lookup = lookup }
 
-    public func load<T: Codable & Sendable>(_ key: String, as type: T.Type) throws -> T? { values[key] as? T }
-    public mutating func store<T: Codable & Sendable>(_ key: String, _ value: T?) throws { values[key] = value }
+    public func load<T: RuleValue>(_ key: String, as type: T.Type) throws -> T? { values[key] as? T }
+    public mutating func store<T: RuleValue>(_ key: String, _ value: T?) throws { values[key] = value }
     public func recordedEvent(_ seq: UInt64) throws -> RecordedEvent? { try lookup(seq) }
 
     /// Number of entity records.

@@ -118,7 +118,7 @@ extension Ledger {
         for (key, storedDigest) in stored where found.count < 20 {
             if let value = state.values[key] {
                 expected.remove(key)
-                let want = try StateCodec.encode(value)
+                let want = StateCodec.encode(value)
                 if want.withUnsafeBytes({ Digest.sha256($0) }) != storedDigest {
                     let now = (try? environment.read { txn in try txn.get(stateDatabase, Array(key.utf8)) }) ?? nil  // for the message only
                     found.append(

@@ -28,6 +28,17 @@ public struct Checkpoint: Codable, Sendable, Equatable {
     public var hash: String
 }
 
+extension Checkpoint: BinaryRecord {
+    public func write(to writer: inout BinaryWriter) {
+        writer.put(version)
+        writer.put(seq)
+        writer.put(hash)
+    }
+    public init(from reader: inout BinaryReader) throws(BinaryRecordError) {
+        self.init(version: try reader.get(), seq: try reader.get(), hash: try reader.get())
+    }
+}
+
 /// One projection's states for every organisation, with the checkpoint they reflect.
 final class ModelRunner<P: Projection>: @unchecked Sendable {
     var states: [String: P.State] = [:]
@@ -92,10 +103,10 @@ final class ModelSet: @unchecked Sendable {
     /// One organisation's encoded state in one model, or nil.
     func encoded(_ name: String, org: String) throws -> [UInt8]? {
         switch name {
-        case FinanceProjection.name: try finance.states[org].map(StateCodec.encode)
-        case HeadcountProjection.name: try headcount.states[org].map(StateCodec.encode)
-        case MembersProjection.name: try members.states[org].map(StateCodec.encode)
-        default: try grants.states[org].map(StateCodec.encode)
+        case FinanceProjection.name: finance.states[org].map(StateCodec.encode)
+        case HeadcountProjection.name: headcount.states[org].map(StateCodec.encode)
+        case MembersProjection.name: members.states[org].map(StateCodec.encode)
+        default: grants.states[org].map(StateCodec.encode)
         }
     }
 }
@@ -152,10 +163,10 @@ extension Ledger {
             runner.dirty = Set(runner.states.keys)
         }
         for org in runner.dirty.sorted() {
-            try txn.put(modelsDatabase, ModelRunner<P>.stateKey(org), try StateCodec.encode(runner.states[org]!))
+            try txn.put(modelsDatabase, ModelRunner<P>.stateKey(org), StateCodec.encode(runner.states[org]!))
         }
         let checkpoint = Checkpoint(version: P.version, seq: head.seq, hash: head.hash.hex)
-        try txn.put(modelsDatabase, ModelRunner<P>.checkpointKey, try StateCodec.encode(checkpoint))
+        try txn.put(modelsDatabase, ModelRunner<P>.checkpointKey, StateCodec.encode(checkpoint))
     }
 
     /// Brings every read model up to the head: loads the stored states, applies the events appended

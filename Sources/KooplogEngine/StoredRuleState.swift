@@ -7,7 +7,7 @@ import KooplogStore
 /// for the batch; writes are buffered and flushed before commit.
 struct StoredRuleState: RuleState {
     private enum Slot {
-        case value(any Sendable)
+        case value(any BinaryRecord & Sendable)
         case absent
     }
 
@@ -23,7 +23,7 @@ struct StoredRuleState: RuleState {
         self.log = log
     }
 
-    func load<T: Codable & Sendable>(_ key: String, as type: T.Type) throws -> T? {
+    func load<T: RuleValue>(_ key: String, as type: T.Type) throws -> T? {
         if let slot = cache[key] {
             switch slot {
             case .value(let value): return value as? T
@@ -34,7 +34,7 @@ struct StoredRuleState: RuleState {
         return try StateCodec.decode(T.self, from: bytes, key: key)
     }
 
-    mutating func store<T: Codable & Sendable>(_ key: String, _ value: T?) throws {
+    mutating func store<T: RuleValue>(_ key: String, _ value: T?) throws {
         cache[key] = value.map { .value($0) } ?? .absent
         dirty.insert(key)
     }
@@ -50,7 +50,7 @@ struct StoredRuleState: RuleState {
             let keyBytes = Array(key.utf8)
             switch cache[key] {
             case .value(let value)?:
-                try txn.pointee.put(database, keyBytes, try StateCodec.encode(value))
+                try txn.pointee.put(database, keyBytes, StateCodec.encode(value))
             case .absent?, nil:
                 try txn.pointee.delete(database, keyBytes)
             }
@@ -59,27 +59,29 @@ struct StoredRuleState: RuleState {
     }
 }
 
-/// JSON for the small state records (sorted keys, so equal states have equal bytes).
+/// The derived records (rule state, read models, checkpoints) in their binary form
+/// (docs/FORMAT.md, "State records"). Ledgers written before it hold JSON; those records still read.
 enum StateCodec {
-    // One encoder and decoder for the process: making them costs more than using them. Their
-    // options never change after this, and Kooplog encodes from one thread at a time.
-    nonisolated(unsafe) private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-    nonisolated(unsafe) private static let decoder = JSONDecoder()
+    static func encode(_ value: some BinaryRecord) -> [UInt8] { BinaryWriter.encode(value) }
 
-    static func encode(_ value: any Sendable) throws -> [UInt8] {
-        guard let encodable = value as? any Encodable else { preconditionFailure("state value is not Encodable") }
-        return Array(try encoder.encode(encodable))
+    static func encode(_ value: any BinaryRecord & Sendable) -> [UInt8] { BinaryWriter.encode(value) }
+
+    /// A read-model state (always binary: older models carry an older version and are rebuilt).
+    static func decode<T: BinaryRecord>(_ type: T.Type, from bytes: [UInt8], key: String) throws -> T {
+        do { return try BinaryReader.decode(T.self, from: bytes) } catch {
+            throw StoreError.integrity.with("stored record \(key) does not read: \(error)")
+        }
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8], key: String) throws -> T {
-        do {
-            return try decoder.decode(T.self, from: Data(bytes))
-        } catch {
-            throw StoreError.integrity.with("state record \(key) does not decode: \(error)")
+    /// A rule-state record or a checkpoint: binary, or the JSON of a ledger written before.
+    static func decode<T: BinaryRecord & Decodable>(_ type: T.Type, from bytes: [UInt8], key: String) throws -> T {
+        guard bytes.first != BinaryWriter.tag else {
+            do { return try BinaryReader.decode(T.self, from: bytes) } catch {
+                throw StoreError.integrity.with("stored record \(key) does not read: \(error)")
+            }
+        }
+        do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
+            throw StoreError.integrity.with("stored record \(key) does not read: \(error)")
         }
     }
 }

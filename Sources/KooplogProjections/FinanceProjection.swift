@@ -118,7 +118,7 @@ public struct StoredSalesLine: Codable, Sendable, Equatable {
 /// organisation and fiscal year in registration order.
 public enum FinanceProjection: Projection {
     public static let name = "finance"
-    public static let version = 1
+    public static let version = 2  // 2: binary state records
     public static func initial() -> FinanceState { FinanceState() }
 
     public static func apply(_ recorded: RecordedEvent, to state: inout FinanceState, context: some FoldContext) throws {

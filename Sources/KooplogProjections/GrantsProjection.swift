@@ -33,7 +33,7 @@ public struct GrantsState: Codable, Sendable, Equatable {
 /// Grants: awarded, budget, co-financing, received, used, unused, status.
 public enum GrantsProjection: Projection {
     public static let name = "grants"
-    public static let version = 1
+    public static let version = 2  // 2: binary state records
     public static func initial() -> GrantsState { GrantsState() }
 
     public static func apply(_ recorded: RecordedEvent, to state: inout GrantsState, context: some FoldContext) throws {

@@ -49,7 +49,7 @@ public struct HeadcountState: Codable, Sendable, Equatable {
 /// Who works here, in which form, at what extent, with which subsidy, and how placements ended.
 public enum HeadcountProjection: Projection {
     public static let name = "headcount"
-    public static let version = 1
+    public static let version = 2  // 2: binary state records
     public static func initial() -> HeadcountState { HeadcountState() }
 
     public static func apply(_ recorded: RecordedEvent, to state: inout HeadcountState, context: some FoldContext) throws {

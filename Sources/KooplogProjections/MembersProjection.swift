@@ -40,7 +40,7 @@ public struct MembersState: Codable, Sendable, Equatable {
 /// The members' register, votes and the board (Lag om ekonomiska föreningar).
 public enum MembersProjection: Projection {
     public static let name = "members"
-    public static let version = 1
+    public static let version = 2  // 2: binary state records
     public static func initial() -> MembersState { MembersState() }
 
     public static func apply(_ recorded: RecordedEvent, to state: inout MembersState, context: some FoldContext) throws {

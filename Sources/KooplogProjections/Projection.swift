@@ -9,7 +9,7 @@ public protocol FoldContext {
 /// No I/O but `context`, no clock. `version` changes whenever the fold or the state changes; a
 /// stored state of another version is rebuilt from the first event.
 public protocol Projection {
-    associatedtype State: Codable & Sendable & Equatable
+    associatedtype State: BinaryRecord & Sendable & Equatable
     static var name: String { get }
     static var version: Int { get }
     static func initial() -> State
