@@ -156,6 +156,25 @@ public struct RecordedEvent: Sendable, Equatable {
         return try decode(seq: seq, envelope: value, allowing: [], upcaster: upcaster)
     }
 
+    /// The organisation of a stored canonical payload without decoding it: the last `,"org":"`
+    /// (the envelope's keys are sorted, so `org` follows `data`, and a quote inside text is
+    /// always escaped). Used to cross-check the `org:` index; the full decode checks it again.
+    public static func organisation(ofPayload payload: UnsafeRawBufferPointer) -> String? {
+        let marker: [UInt8] = Array(#","org":""#.utf8)
+        var index = payload.count - marker.count - 11
+        while index >= 0 {
+            if payload[index] == marker[0], payload[index + 5] == marker[5],
+                marker.indices.allSatisfy({ payload[index + $0] == marker[$0] })
+            {
+                let start = index + marker.count
+                guard start + 12 <= payload.count, payload[start + 11] == UInt8(ascii: "\"") else { return nil }
+                return String(decoding: UnsafeRawBufferPointer(rebasing: payload[start..<start + 11]), as: UTF8.self)
+            }
+            index -= 1
+        }
+        return nil
+    }
+
     static let storedKeys: Set<String> = ["by", "data", "date", "id", "org", "recorded", "type", "v"]
 
     /// Decodes a stored envelope object; `allowing` names extra keys to ignore (an export adds

@@ -14,6 +14,20 @@ public enum RuleKey {
     public static func reversal(_ seq: UInt64) -> String { "reversed/\(seq)" }
     /// Postings of an event whose postings depended on state (grant splits).
     public static func postings(_ seq: UInt64) -> String { "postings/\(seq)" }
+
+    /// The key prefixes under which one organisation's records lie (org numbers have one length,
+    /// so `org/<org>` matches that organisation only).
+    public static func prefixes(_ org: String) -> [String] {
+        ["org/\(org)"] + ["year", "invoice", "bill", "member", "person", "grant"].map { "\($0)/\(org)/" }
+    }
+
+    /// Whether `key` lies under one of `org`'s prefixes.
+    public static func isOrganisations(_ key: String, _ org: String) -> Bool {
+        key == "org/\(org)" || (key.contains("/\(org)/") && !crossPrefixes.contains { key.hasPrefix($0) })
+    }
+
+    /// Prefixes of the records keyed by seq (reversals, stored postings), not by organisation.
+    public static let crossPrefixes = ["reversed/", "postings/"]
 }
 
 public struct OrgRecord: Codable, Sendable, Equatable {

@@ -22,149 +22,264 @@ public struct VerifyReport: Sendable {
 
 extension Ledger {
     /// Replays the whole log: recomputes the chain, decodes every event, re-applies the append
-    /// rules to each against the state before it, and compares the recomputed rule state with the
-    /// stored one. `progress` is called now and then with the seq reached.
+    /// rules to each against the state before it, and compares the recomputed rule state and read
+    /// models with the stored ones. The chain is one sequential pass; the replay goes organisation
+    /// by organisation on a few threads. Every thread reads one and the same snapshot, so appends
+    /// and rebuilds may go on meanwhile. `progress` hears the number of events replayed.
     public func verify(progress: ((UInt64) -> Void)? = nil) throws -> VerifyReport {
+        let workers = Workers.count
+        // One snapshot per worker and one for the chain; while they are held this process begins
+        // no other transaction (a map resize would wait for them).
+        let held = try environment.sharedSnapshots(workers + 1)
+        let chainHeld = held[workers]
+        let snapshot = try log.snapshot(chainHeld.txn)
+        let checkpoints = try checkpoints(chainHeld.txn).filter { $0.value.version == ModelSet.version(of: $0.key) }
+        let jobs = try organisationJobs(chainHeld.txn)
+        let last = max(snapshot.head.seq, snapshot.lastSeq)
+        let shared = SharedProgress(progress)
+        enum Job: Sendable {
+            case chain
+            case organisation(OrganisationJob)
+        }
+        enum Outcome {
+            case chain(ChainCheck, [String: Int])
+            case organisation(OrganisationCheck)
+        }
+        let outcomes = try Workers.map([Job.chain] + jobs.map(Job.organisation), workers: workers) { job, worker -> Outcome in
+            switch job {
+            case .chain:
+                // The chain pass also counts each organisation's events, to check the org: index.
+                try {
+                    var counts: [String: Int] = [:]
+                    let chain = try log.checkChain(chainHeld.txn, snapshot: snapshot, release: environment.releaseMappedPages) { view in
+                        counts[view.payload.withUnsafeBytes { RecordedEvent.organisation(ofPayload: $0) } ?? "?", default: 0] += 1
+                    }
+                    return .chain(chain, counts)
+                }()
+            case .organisation(let job):
+                .organisation(try verifyOrganisation(job.org, upTo: last, checkpoints: checkpoints, held: held[worker], progress: shared))
+            }
+        }
         var report = VerifyReport()
-        let context = LedgerFoldContext(ledger: self)
-        var state = MemoryRuleState { seq in try context.event(seq) }
-        var firstRuleBreak: Discrepancy?
-        // Read models: recomputed alongside, compared with the stored ones at their checkpoints.
-        let models = ModelSet()
-        // One snapshot of everything stored, so appends and rebuilds may go on meanwhile.
-        let stored = try environment.read { txn in try StoredSnapshot(self, txn) }
-        let checkpoints = stored.checkpoints
-        var modelDiscrepancies: [Discrepancy] = []
-        let compareModels = { (seq: UInt64) throws in
-            for name in ModelSet.names where (checkpoints[name]?.seq ?? 0) == seq {
-                modelDiscrepancies += try self.compareModel(
-                    name, stored: stored.models[name] ?? [:], orgs: models.organisations(name),
-                    encode: { org in try models.encoded(name, org: org) }, at: seq)
+        var checks: [OrganisationCheck] = []
+        var counts: [String: Int] = [:]
+        var chainIntact = false
+        for outcome in outcomes {
+            switch outcome {
+            case .chain(let chain, let perOrganisation):
+                report.head = chain.head
+                counts = perOrganisation
+                chainIntact = chain.firstBad == nil
+                if let bad = chain.firstBad { report.discrepancies.append(Discrepancy(seq: bad.seq, what: bad.problem)) }
+            case .organisation(let check):
+                checks.append(check)
             }
         }
-        try compareModels(0)
-        let chain = try log.checkChain(in: environment, snapshot: stored.log) { view in
-            report.events += 1
-            if report.events % 65_536 == 0 { progress?(view.seq) }
-            guard firstRuleBreak == nil else { return }
-            let recorded: RecordedEvent
-            do {
-                recorded = try RecordedEvent.decode(seq: view.seq, payload: view.payload)
-            } catch let refusal as Refusal {
-                firstRuleBreak = Discrepancy(seq: view.seq, what: "the stored event does not decode: \(refusal.description)")
-                return
+        // An org: index that disagrees with the log (an event written around Kooplog): that
+        // organisation is replayed again from the log itself, and the index named.
+        let indexed = Dictionary(jobs.map { ($0.org, $0.events) }, uniquingKeysWith: +)
+        for (org, count) in counts where chainIntact && indexed[org] != count {
+            report.discrepancies.append(
+                Discrepancy(seq: nil, what: "the org:\(org) index holds \(indexed[org] ?? 0) events; the log holds \(count) of \(org)"))
+            guard org != "?" else { continue }
+            var seqs: [UInt64] = []
+            try log.scan(from: 1, to: last, chainHeld.txn) { view in
+                if view.payload.withUnsafeBytes({ RecordedEvent.organisation(ofPayload: $0) }) == org { seqs.append(view.seq) }
+                return true
             }
-            report.orgs.insert(recorded.event.org.text)
-            do {
-                if try RuleBook.apply(recorded.event, seq: view.seq, to: &state) != nil { report.verifikations += 1 }
-            } catch let refusal as Refusal {
-                firstRuleBreak = Discrepancy(seq: view.seq, what: "the event breaks a rule and could never have been accepted: \(refusal.description)")
-                return
-            }
-            try models.apply(recorded, context: context)
-            try compareModels(view.seq)
+            checks.removeAll { $0.org == org }
+            checks.append(try verifyOrganisation(org, upTo: last, checkpoints: checkpoints, held: held[0], seqs: seqs, progress: shared))
         }
-        report.head = chain.head
-        if let bad = chain.firstBad {
-            report.discrepancies.append(Discrepancy(seq: bad.seq, what: bad.problem))
+        report.events = checks.reduce(0) { $0 + $1.events }
+        report.verifikations = checks.reduce(0) { $0 + $1.verifikations }
+        report.stateRecords = checks.reduce(0) { $0 + $1.stateRecords }
+        report.orgs = Set(checks.map(\.org))
+        report.discrepancies += checks.flatMap(\.discrepancies)
+        report.discrepancies += try compareTotals(checks, events: last, checkpoints: checkpoints, chainHeld.txn)
+        for (name, checkpoint) in checkpoints where checkpoint.seq > last {
+            report.discrepancies.append(Discrepancy(seq: checkpoint.seq, what: "read model \(name) claims seq \(checkpoint.seq), beyond the log's head"))
         }
-        if let firstRuleBreak { report.discrepancies.append(firstRuleBreak) }
-        if report.ok {
-            report.stateRecords = state.count
-            report.discrepancies += try compareRuleState(state, stored: stored.ruleState)
-            report.discrepancies += modelDiscrepancies
-            for (name, checkpoint) in checkpoints where checkpoint.seq > report.head.seq {
-                report.discrepancies.append(Discrepancy(seq: checkpoint.seq, what: "read model \(name) claims seq \(checkpoint.seq), beyond the log's head"))
-            }
-        }
+        report.discrepancies.sort { ($0.seq ?? .max, $0.what) < ($1.seq ?? .max, $1.what) }
         return report
     }
 
-    /// A stored read model must equal the one recomputed from the log at its checkpoint.
-    func compareModel(_ name: String, stored: [String: Digest], orgs: Set<String>, encode: (String) throws -> [UInt8]?, at seq: UInt64) throws -> [Discrepancy]
+    /// Replays one organisation: its rules against the state before each event, its read models,
+    /// compared at their checkpoints, and its rule state compared at the end.
+    private func verifyOrganisation(
+        _ org: String, upTo last: UInt64, checkpoints: [String: Checkpoint], held: SharedReadTransaction, seqs: [UInt64]? = nil,
+        progress: SharedProgress
+    ) throws -> OrganisationCheck {
+        var check = OrganisationCheck(org: org)
+        let context = TransactionFoldContext(log: log, held: held)
+        var state = MemoryRuleState { seq in try context.event(seq) }
+        let models = ModelSet()
+        var due = checkpoints.sorted { $0.value.seq < $1.value.seq }
+        // Compares the models whose checkpoint lies before `seq` (all of them at the end).
+        func compareDue(before seq: UInt64) throws {
+            while let (name, checkpoint) = due.first, checkpoint.seq < seq {
+                due.removeFirst()
+                check.discrepancies += try compareModel(name, org: org, replayed: models.encoded(name, org: org), checkpoint: checkpoint, held.txn)
+                if models.encoded(name, org: org) != nil { check.modelStates[name, default: 0] += 1 }
+            }
+        }
+        var broken = false
+        do {
+            try forEachEvent(of: org, upTo: last, in: held, seqs: seqs) { seq, decoded in
+                try compareDue(before: seq)
+                check.events += 1
+                if check.events % 4_096 == 0 { progress.add(4_096) }
+                let recorded: RecordedEvent
+                switch decoded {
+                case .success(let event): recorded = event
+                case .failure(let refusal):
+                    check.discrepancies.append(Discrepancy(seq: seq, what: "the stored event does not decode: \(refusal.description)"))
+                    broken = true
+                    return false
+                }
+                do {
+                    if try RuleBook.apply(recorded.event, seq: seq, to: &state) != nil { check.verifikations += 1 }
+                } catch let refusal as Refusal {
+                    check.discrepancies.append(Discrepancy(seq: seq, what: "the event breaks a rule and could never have been accepted: \(refusal.description)"))
+                    broken = true
+                    return false
+                }
+                try models.apply(recorded, context: context)
+                return true
+            }
+        } catch let error as StoreError where error == .integrity {
+            check.discrepancies.append(Discrepancy(seq: nil, what: error.description))
+            broken = true
+        }
+        progress.add(check.events % 4_096)
+        guard !broken else { return check }
+        try compareDue(before: .max)
+        check.stateRecords = state.count
+        try compareRuleState(state, org: org, into: &check, held.txn)
+        return check
+    }
+
+    /// A stored read model of one organisation must equal the replay at its checkpoint.
+    private func compareModel(_ name: String, org: String, replayed: [UInt8]?, checkpoint: Checkpoint, _ txn: borrowing Transaction) throws
+        -> [Discrepancy]
+    {
+        let seq = checkpoint.seq
+        let stored = try txn.get(modelsDatabase, ModelKeys.state(name, generation: checkpoint.generation, org: org))
+        switch (stored, replayed) {
+        case (let s?, let r?) where s != r:
+            let offset = zip(s, r).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(s.count, r.count)
+            return [Discrepancy(seq: seq, what: "stored read model \(name) of \(org) differs from the replay at seq \(seq) (first at byte \(offset))")]
+        case (nil, .some): return [Discrepancy(seq: seq, what: "stored read model \(name) lacks \(org)")]
+        case (.some, nil): return [Discrepancy(seq: seq, what: "stored read model \(name) has \(org), which the replay does not produce")]
+        default: return []
+        }
+    }
+
+    /// The stored rule state of one organisation must equal the replay's, record for record.
+    private func compareRuleState(_ state: MemoryRuleState, org: String, into check: inout OrganisationCheck, _ txn: borrowing Transaction) throws {
+        var seen = 0
+        var found: [Discrepancy] = []
+        func compare(_ key: String, stored: UnsafeRawBufferPointer?) {
+            guard found.count < 20 else { return }
+            switch (stored, state.values[key]) {
+            case (let s?, let value?):
+                let want = StateCodec.encode(value)
+                if !s.elementsEqual(want) && !legacyEqual(key, stored: Array(s), want: want) {
+                    found.append(Discrepancy(seq: nil, what: "stored rule state \(key) differs from the replay"))
+                }
+            case (.some, nil): found.append(Discrepancy(seq: nil, what: "stored rule state has \(key), which the replay does not produce"))
+            case (nil, .some): found.append(Discrepancy(seq: nil, what: "stored rule state lacks \(key), which the replay produces"))
+            case (nil, nil): break
+            }
+        }
+        for prefix in RuleKey.prefixes(org) {
+            let start = Array(prefix.utf8)
+            try txn.scan(stateDatabase, from: start) { key, value in
+                guard key.starts(with: start) else { return false }
+                seen += 1
+                compare(String(decoding: key, as: UTF8.self), stored: value)
+                return true
+            }
+        }
+        check.storedStateRecords = seen
+        var ownPrefixed = 0
+        for key in state.values.keys {
+            if RuleKey.isOrganisations(key, org) {
+                ownPrefixed += 1
+            } else {
+                check.crossRecords += 1
+                _ = try txn.withValue(stateDatabase, Array(key.utf8)) { compare(key, stored: $0) } ?? compare(key, stored: nil)
+            }
+        }
+        if ownPrefixed != seen {
+            for key in state.values.keys where RuleKey.isOrganisations(key, org) {
+                if try txn.get(stateDatabase, Array(key.utf8)) == nil { compare(key, stored: nil) }
+            }
+        }
+        check.discrepancies += found
+    }
+
+    /// A rule-state record of an older ledger (JSON) equals the replay when it decodes to it.
+    private func legacyEqual(_ key: String, stored: [UInt8], want: [UInt8]) -> Bool {
+        guard stored.first != BinaryWriter.tag, let value = try? StateCodec.decodeLegacyRule(key, stored) else { return false }
+        return StateCodec.encode(value) == want
+    }
+
+    /// What no single organisation can see: every event replayed once, no stored record of an
+    /// organisation the log lacks.
+    private func compareTotals(_ checks: [OrganisationCheck], events: UInt64, checkpoints: [String: Checkpoint], _ txn: borrowing Transaction) throws
+        -> [Discrepancy]
     {
         var found: [Discrepancy] = []
-        for org in Set(stored.keys).union(orgs).sorted() {
-            switch (stored[org], try encode(org)) {
-            case (let s?, let e?) where e.withUnsafeBytes({ Digest.sha256($0) }) != s:
-                let now = (try? environment.read { txn in try txn.get(modelsDatabase, Array("\(name)/\(org)".utf8)) }) ?? nil  // for the message only
-                found.append(
-                    Discrepancy(
-                        seq: seq,
-                        what: "stored read model \(name) of \(org) differs from the replay at seq \(seq)\(now.map { Self.firstDifference($0, e) } ?? "")"))
-            case (nil, .some):
-                found.append(Discrepancy(seq: seq, what: "stored read model \(name) lacks \(org)"))
-            case (.some, nil):
-                found.append(Discrepancy(seq: seq, what: "stored read model \(name) has \(org), which the replay does not produce"))
-            default:
-                break
+        let replayed = checks.reduce(0) { $0 + $1.events }
+        let broken = checks.contains { !$0.discrepancies.isEmpty }
+        if replayed != events && !broken {
+            found.append(Discrepancy(seq: nil, what: "the org: indexes hold \(replayed) events; the log holds \(events)"))
+        }
+        guard !broken else { return found }
+        var cross = 0
+        for prefix in RuleKey.crossPrefixes {
+            let start = Array(prefix.utf8)
+            try txn.scan(stateDatabase, from: start) { key, _ in
+                guard key.starts(with: start) else { return false }
+                cross += 1
+                return true
             }
         }
-        return found
-    }
-
-    private static func firstDifference(_ a: [UInt8], _ b: [UInt8]) -> String {
-        let index = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
-        let from = max(0, index - 30)
-        return
-            ": stored …\(String(decoding: a[from..<min(a.count, index + 30)], as: UTF8.self))…, replay …\(String(decoding: b[from..<min(b.count, index + 30)], as: UTF8.self))…"
-    }
-
-    /// The stored rule state must equal the recomputed one, record for record.
-    private func compareRuleState(_ state: MemoryRuleState, stored: [(String, Digest)]) throws -> [Discrepancy] {
-        // One record at a time: encoding the whole replayed state at once would double its memory.
-        var expected = Set(state.values.keys)
-        var found: [Discrepancy] = []
-        for (key, storedDigest) in stored where found.count < 20 {
-            if let value = state.values[key] {
-                expected.remove(key)
-                let want = StateCodec.encode(value)
-                if want.withUnsafeBytes({ Digest.sha256($0) }) != storedDigest {
-                    let now = (try? environment.read { txn in try txn.get(stateDatabase, Array(key.utf8)) }) ?? nil  // for the message only
-                    found.append(
-                        Discrepancy(
-                            seq: nil,
-                            what:
-                                "stored rule state \(key) differs from the replay: stored \(now.map { String(decoding: $0, as: UTF8.self) } ?? "?"), replay \(String(decoding: want, as: UTF8.self))"
-                        ))
-                }
-            } else {
-                found.append(Discrepancy(seq: nil, what: "stored rule state has \(key), which the replay does not produce"))
-            }
+        let storedTotal = try txn.entries(stateDatabase)
+        let ownTotal = checks.reduce(0) { $0 + $1.storedStateRecords }
+        if cross != checks.reduce(0, { $0 + $1.crossRecords }) {
+            found.append(Discrepancy(seq: nil, what: "stored rule state has \(cross) reversal/postings records; the replay produces \(checks.reduce(0) { $0 + $1.crossRecords })"))
         }
-        for key in expected.sorted().prefix(20) {
-            found.append(Discrepancy(seq: nil, what: "stored rule state lacks \(key), which the replay produces"))
+        if storedTotal != ownTotal + cross {
+            found.append(Discrepancy(seq: nil, what: "stored rule state has \(storedTotal - ownTotal - cross) records of no organisation in the log"))
+        }
+        for (name, checkpoint) in checkpoints {
+            var stored = 0
+            let start = ModelKeys.generationPrefix(name, checkpoint.generation)
+            try txn.scan(modelsDatabase, from: start) { key, _ in
+                guard key.starts(with: start) else { return false }
+                stored += 1
+                return true
+            }
+            let replayed = checks.reduce(0) { $0 + ($1.modelStates[name] ?? 0) }
+            if stored != replayed {
+                found.append(Discrepancy(seq: checkpoint.seq, what: "stored read model \(name) has \(stored) organisations; the replay produces \(replayed)"))
+            }
         }
         return found
     }
 }
 
-/// Everything verify compares against, read in one transaction. Stored records are kept as
-/// SHA-256 digests (32 bytes each, whatever their size); a mismatch is then shown from the store.
-struct StoredSnapshot {
-    var log: LogSnapshot
-    var checkpoints: [String: Checkpoint] = [:]
-    var models: [String: [String: Digest]] = [:]
-    var ruleState: [(String, Digest)] = []
-
-    init(_ ledger: Ledger, _ txn: borrowing Transaction) throws {
-        log = try ledger.log.snapshot(txn)
-        checkpoints = try ledger.checkpoints(txn)
-        for name in ModelSet.names {
-            var states: [String: Digest] = [:]
-            let prefix = Array("\(name)/".utf8)
-            try txn.scan(ledger.modelsDatabase, from: prefix) { key, value in
-                guard key.starts(with: prefix) else { return false }
-                states[String(decoding: key[prefix.count...], as: UTF8.self)] = Digest.sha256(value)
-                return true
-            }
-            models[name] = states
-        }
-        var rules: [(String, Digest)] = []
-        try txn.scan(ledger.stateDatabase) { key, value in
-            rules.append((String(decoding: key, as: UTF8.self), Digest.sha256(value)))
-            return true
-        }
-        ruleState = rules
-    }
+/// What replaying one organisation found.
+struct OrganisationCheck: Sendable {
+    var org: String
+    var events: UInt64 = 0
+    var verifikations: UInt64 = 0
+    var stateRecords = 0
+    var storedStateRecords = 0
+    /// Rule-state records not under the organisation's key prefixes (reversals, postings).
+    var crossRecords = 0
+    /// Models (by name) that have a state for the organisation at their checkpoint.
+    var modelStates: [String: Int] = [:]
+    var discrepancies: [Discrepancy] = []
 }

@@ -21,11 +21,14 @@ final class LedgerFoldContext: FoldContext {
     }
 }
 
-/// The position a stored read model reflects, and the version of the fold that made it.
-public struct Checkpoint: Codable, Sendable, Equatable {
+/// The position a stored read model reflects, the version of the fold that made it, and the
+/// generation of its stored states (a full rebuild writes a new generation beside the one readers
+/// use, and switches to it in one transaction: docs/PROJECTIONS.md).
+public struct Checkpoint: Sendable, Equatable {
     public var version: Int
     public var seq: UInt64
     public var hash: String
+    public var generation: UInt64
 }
 
 extension Checkpoint: BinaryRecord {
@@ -33,9 +36,10 @@ extension Checkpoint: BinaryRecord {
         writer.put(version)
         writer.put(seq)
         writer.put(hash)
+        writer.put(generation)
     }
     public init(from reader: inout BinaryReader) throws(BinaryRecordError) {
-        self.init(version: try reader.get(), seq: try reader.get(), hash: try reader.get())
+        self.init(version: try reader.get(), seq: try reader.get(), hash: try reader.get(), generation: try reader.get())
     }
 }
 
@@ -56,9 +60,6 @@ final class ModelRunner<P: Projection>: @unchecked Sendable {
         states[org] = loaded
         return loaded
     }
-
-    static var checkpointKey: [UInt8] { Array("checkpoint/\(P.name)".utf8) }
-    static func stateKey(_ org: String) -> [UInt8] { Array("\(P.name)/\(org)".utf8) }
 
     func apply(_ recorded: RecordedEvent, context: some FoldContext) throws {
         guard recorded.seq >= nextSeq else { return }
@@ -81,6 +82,15 @@ final class ModelSet: @unchecked Sendable {
 
     static let names = [FinanceProjection.name, HeadcountProjection.name, MembersProjection.name, GrantsProjection.name]
 
+    static func version(of name: String) -> Int {
+        switch name {
+        case FinanceProjection.name: FinanceProjection.version
+        case HeadcountProjection.name: HeadcountProjection.version
+        case MembersProjection.name: MembersProjection.version
+        default: GrantsProjection.version
+        }
+    }
+
     func apply(_ recorded: RecordedEvent, context: some FoldContext) throws {
         try finance.apply(recorded, context: context)
         try headcount.apply(recorded, context: context)
@@ -101,7 +111,7 @@ final class ModelSet: @unchecked Sendable {
     }
 
     /// One organisation's encoded state in one model, or nil.
-    func encoded(_ name: String, org: String) throws -> [UInt8]? {
+    func encoded(_ name: String, org: String) -> [UInt8]? {
         switch name {
         case FinanceProjection.name: finance.states[org].map(StateCodec.encode)
         case HeadcountProjection.name: headcount.states[org].map(StateCodec.encode)
@@ -122,9 +132,7 @@ public struct RebuildReport: Sendable {
 extension Ledger {
     /// Loads a runner's stored checkpoint and states (all organisations) when its version matches.
     private func load<P: Projection>(_ runner: ModelRunner<P>, full: Bool, _ txn: borrowing Transaction) throws -> Bool {
-        guard !full, let bytes = try txn.get(modelsDatabase, ModelRunner<P>.checkpointKey) else { return false }
-        let checkpoint = try StateCodec.decode(Checkpoint.self, from: bytes, key: "checkpoint/\(P.name)")
-        guard checkpoint.version == P.version else { return false }
+        guard !full, let checkpoint = try checkpoint(P.name, txn), checkpoint.version == P.version else { return false }
         // Read-side check: the checkpoint must still name a record of this log.
         if checkpoint.seq > 0 {
             guard let record = try log.record(checkpoint.seq, txn), record.hash.hex == checkpoint.hash else {
@@ -134,7 +142,8 @@ extension Ledger {
         // States are read per organisation when first needed (a report needs one).
         runner.loader = { [environment, modelsDatabase] org in
             try environment.read { txn in
-                try txn.get(modelsDatabase, ModelRunner<P>.stateKey(org)).map { try StateCodec.decode(P.State.self, from: $0, key: "\(P.name)/\(org)") }
+                let key = ModelKeys.state(P.name, generation: checkpoint.generation, org: org)
+                return try txn.get(modelsDatabase, key).map { try StateCodec.decode(P.State.self, from: $0, key: String(decoding: key, as: UTF8.self)) }
             }
         }
         runner.nextSeq = checkpoint.seq + 1
@@ -142,31 +151,19 @@ extension Ledger {
         return true
     }
 
-    private func store<P: Projection>(_ runner: ModelRunner<P>, head: LogHead, force: Bool, _ txn: inout Transaction) throws {
-        // Another process may have caught up meanwhile: never move a checkpoint backwards.
-        if !force, let bytes = try txn.get(modelsDatabase, ModelRunner<P>.checkpointKey),
-            let stored = try? StateCodec.decode(Checkpoint.self, from: bytes, key: ""),  // an unreadable checkpoint is simply replaced
-            stored.version == P.version, stored.seq >= head.seq
-        {
-            return
-        }
-        if runner.loadedCheckpoint == nil {
-            // Fresh (full) build: drop every stored state of this model first.
-            let prefix = Array("\(P.name)/".utf8)
-            var keys: [[UInt8]] = []
-            try txn.scan(modelsDatabase, from: prefix) { key, _ in
-                guard key.starts(with: prefix) else { return false }
-                keys.append(Array(key))
-                return true
-            }
-            for key in keys { try txn.delete(modelsDatabase, key) }
-            runner.dirty = Set(runner.states.keys)
-        }
+    /// Writes the changed states of an incrementally caught-up runner into its generation, and
+    /// moves its checkpoint, unless another process moved it meanwhile (never backwards, never
+    /// over a newer generation).
+    private func store<P: Projection>(_ runner: ModelRunner<P>, head: LogHead, _ txn: inout Transaction) throws {
+        guard let loaded = runner.loadedCheckpoint else { return }  // built from nothing in memory: a full rebuild stores
+        guard let stored = try checkpoint(P.name, txn), stored.version == P.version, stored.generation == loaded.generation,
+            stored.seq < head.seq
+        else { return }
         for org in runner.dirty.sorted() {
-            try txn.put(modelsDatabase, ModelRunner<P>.stateKey(org), StateCodec.encode(runner.states[org]!))
+            try txn.put(modelsDatabase, ModelKeys.state(P.name, generation: loaded.generation, org: org), StateCodec.encode(runner.states[org]!))
         }
-        let checkpoint = Checkpoint(version: P.version, seq: head.seq, hash: head.hash.hex)
-        try txn.put(modelsDatabase, ModelRunner<P>.checkpointKey, StateCodec.encode(checkpoint))
+        let checkpoint = Checkpoint(version: P.version, seq: head.seq, hash: head.hash.hex, generation: loaded.generation)
+        try txn.put(modelsDatabase, ModelKeys.checkpoint(P.name), StateCodec.encode(checkpoint))
     }
 
     /// Brings every read model up to the head: loads the stored states, applies the events appended
@@ -175,8 +172,19 @@ extension Ledger {
     /// so appends are never blocked for long.
     @discardableResult
     func catchUp(full: Bool = false, persist: Bool = true, progress: ((UInt64) -> Void)? = nil) throws -> (ModelSet, RebuildReport) {
-        let models = ModelSet()
         var rebuilt: [String] = []
+        let models = ModelSet()
+        // From nothing (asked, or a model without a usable checkpoint): by organisation, in parallel,
+        // stored as a new generation. Then the stored models are loaded as after any catch-up.
+        let stale = try full ? ModelSet.names : environment.read { txn in try ModelSet.names.filter { try !hasCurrentCheckpoint($0, txn) } }
+        if persist, !environment.readOnly, !stale.isEmpty {
+            do {
+                let report = try rebuildByOrganisation(stale, progress: progress)
+                return (try catchUp(persist: persist).0, report)
+            } catch let error as StoreError where error == .readOnlyFileSystem || error == .permissionDenied {
+                // Cannot store here (an auditor's read-only copy): fold in memory below.
+            }
+        }
         let head: LogHead = try environment.read { txn in
             if !(try load(models.finance, full: full, txn)) { rebuilt.append(FinanceProjection.name) }
             if !(try load(models.headcount, full: full, txn)) { rebuilt.append(HeadcountProjection.name) }
@@ -198,10 +206,10 @@ extension Ledger {
             if persist {
                 do {
                     try environment.write { txn in
-                        try store(models.finance, head: head, force: full, &txn)
-                        try store(models.headcount, head: head, force: full, &txn)
-                        try store(models.members, head: head, force: full, &txn)
-                        try store(models.grants, head: head, force: full, &txn)
+                        try store(models.finance, head: head, &txn)
+                        try store(models.headcount, head: head, &txn)
+                        try store(models.members, head: head, &txn)
+                        try store(models.grants, head: head, &txn)
                     }
                 } catch let error as StoreError where error == .readOnlyFileSystem || error == .permissionDenied {
                     // A read-only copy (an auditor's): the models are current in memory; nothing to store.
@@ -220,12 +228,20 @@ extension Ledger {
     /// The stored checkpoints, by model name, as `txn` sees them.
     func checkpoints(_ txn: borrowing Transaction) throws -> [String: Checkpoint] {
         var result: [String: Checkpoint] = [:]
-        for name in ModelSet.names {
-            if let bytes = try txn.get(modelsDatabase, Array("checkpoint/\(name)".utf8)) {
-                result[name] = try StateCodec.decode(Checkpoint.self, from: bytes, key: "checkpoint/\(name)")
-            }
-        }
+        for name in ModelSet.names { result[name] = try checkpoint(name, txn) }
         return result
+    }
+
+    /// One model's checkpoint; nil when absent or unreadable (one of an older Kooplog): the model
+    /// is then rebuilt, never read.
+    func checkpoint(_ name: String, _ txn: borrowing Transaction) throws -> Checkpoint? {
+        guard let bytes = try txn.get(modelsDatabase, ModelKeys.checkpoint(name)) else { return nil }
+        return try? BinaryReader.decode(Checkpoint.self, from: bytes)
+    }
+
+    /// Whether a model has a checkpoint of its projection's current version.
+    private func hasCurrentCheckpoint(_ name: String, _ txn: borrowing Transaction) throws -> Bool {
+        try checkpoint(name, txn)?.version == ModelSet.version(of: name)
     }
 
     /// The organisations of the ledger (registered ones), sorted.
@@ -241,4 +257,13 @@ extension Ledger {
             return result
         }
     }
+}
+
+/// Keys of the `models` database (docs/FORMAT.md): `checkpoint/<model>`, the states
+/// `<model>@<generation>/<org>`, and `generation` (the last generation handed out).
+enum ModelKeys {
+    static func checkpoint(_ model: String) -> [UInt8] { Array("checkpoint/\(model)".utf8) }
+    static func state(_ model: String, generation: UInt64, org: String) -> [UInt8] { Array("\(model)@\(generation)/\(org)".utf8) }
+    static func generationPrefix(_ model: String, _ generation: UInt64) -> [UInt8] { Array("\(model)@\(generation)/".utf8) }
+    static let lastGeneration = Array("generation".utf8)
 }

@@ -73,6 +73,21 @@ enum StateCodec {
         }
     }
 
+    /// A rule-state record of an older ledger (JSON), by the kind its key names.
+    static func decodeLegacyRule(_ key: String, _ bytes: [UInt8]) throws -> any BinaryRecord & Sendable {
+        switch key.prefix { $0 != "/" } {
+        case "org": try decode(OrgRecord.self, from: bytes, key: key)
+        case "year": try decode(YearRecord.self, from: bytes, key: key)
+        case "invoice": try decode(InvoiceRecord.self, from: bytes, key: key)
+        case "bill": try decode(BillRecord.self, from: bytes, key: key)
+        case "member": try decode(MemberRecord.self, from: bytes, key: key)
+        case "person": try decode(PersonRecord.self, from: bytes, key: key)
+        case "grant": try decode(GrantRecord.self, from: bytes, key: key)
+        case "reversed": try decode(UInt64.self, from: bytes, key: key)
+        default: try decode([Posting].self, from: bytes, key: key)
+        }
+    }
+
     /// A rule-state record or a checkpoint: binary, or the JSON of a ledger written before.
     static func decode<T: BinaryRecord & Decodable>(_ type: T.Type, from bytes: [UInt8], key: String) throws -> T {
         guard bytes.first != BinaryWriter.tag else {

@@ -139,6 +139,19 @@ public final class Environment: @unchecked Sendable {
         return try body(txn)
     }
 
+    /// `count` read transactions that see one and the same snapshot (equal LMDB transaction ids),
+    /// for worker threads: the environment is opened with MDB_NOTLS, so a read transaction may be
+    /// used from any thread, by one thread at a time. Each ends when its holder is released.
+    public func sharedSnapshots(_ count: Int) throws -> [SharedReadTransaction] {
+        for _ in 0..<1_000 {
+            var held: [SharedReadTransaction] = []
+            for _ in 0..<count { held.append(SharedReadTransaction(try begin(writable: false))) }
+            // A commit between two begins gives them different snapshots: then try again.
+            if Set(held.map(\.snapshotID)).count == 1 { return held }
+        }
+        throw StoreError.busy.with("the ledger changed too often to take one snapshot for every worker")
+    }
+
     /// Runs `body` in a write transaction and commits it; any error aborts it (nothing is written).
     /// On `mapFull` the map grows and `body` runs again in a fresh transaction.
     public func write<R>(_ body: (inout Transaction) throws -> R) throws -> R {

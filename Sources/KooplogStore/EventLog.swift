@@ -140,6 +140,18 @@ public struct EventLog: Sendable {
         return result
     }
 
+    /// The names of the streams that start with `prefix`, each with its number of records.
+    public func streams(withPrefix prefix: String, _ txn: borrowing Transaction) throws -> [(name: String, records: Int)] {
+        var names: [String] = []
+        let start = Array(prefix.utf8)
+        try txn.scan(streams, from: start, distinctKeys: true) { key, _ in
+            guard key.starts(with: start) else { return false }
+            names.append(String(decoding: key, as: UTF8.self))
+            return true
+        }
+        return try names.map { ($0, try streamVersion($0, txn)) }
+    }
+
     /// How many records a stream holds (its version, for optimistic concurrency).
     public func streamVersion(_ stream: String, _ txn: borrowing Transaction) throws -> Int {
         try txn.duplicateCount(streams, Array(stream.utf8))
@@ -221,31 +233,28 @@ extension EventLog {
     /// others append.
     public func checkChain(in environment: Environment, snapshot given: LogSnapshot? = nil, visit: ((RecordView) throws -> Void)? = nil) throws -> ChainCheck {
         let snapshot = try given ?? environment.read { txn in try self.snapshot(txn) }
-        var check = ChainCheck()
-        var expectedSeq: UInt64 = 1
-        var prev = Digest.zero
+        var checker = ChainChecker()
         try forEach(in: environment, to: max(snapshot.head.seq, snapshot.lastSeq)) { view in
-            if let problem = EventLog.problem(view, expectedSeq: expectedSeq, prev: prev) {
-                check.firstBad = (min(view.seq, expectedSeq), problem)
-                return false
-            }
+            guard checker.accept(view) else { return false }
             try visit?(view)
-            prev = Digest(uncheckedBytes: Array(view.hash))
-            check.records += 1
-            check.head = LogHead(seq: view.seq, hash: prev)
-            expectedSeq += 1
             return true
         }
-        if check.firstBad == nil {
-            let head = snapshot.head
-            if head != check.head {
-                check.firstBad = (
-                    min(head.seq, check.head.seq) + 1,
-                    "meta.head is seq \(head.seq) \(head.hash.hex) but the log ends at seq \(check.head.seq) \(check.head.hash.hex)"
-                )
-            }
+        return checker.finish(snapshot)
+    }
+
+    /// The same check inside one read transaction (for a worker holding a shared snapshot, which
+    /// must not begin others); `release` is called now and then to drop mapped pages.
+    public func checkChain(
+        _ txn: borrowing Transaction, snapshot: LogSnapshot, release: () -> Void, visit: (RecordView) throws -> Void
+    ) throws -> ChainCheck {
+        var checker = ChainChecker()
+        try scan(from: 1, to: max(snapshot.head.seq, snapshot.lastSeq), txn) { view in
+            if view.seq % UInt64(Limits.readChunkRecords * 4) == 0 { release() }
+            guard checker.accept(view) else { return false }
+            try visit(view)
+            return true
         }
-        return check
+        return checker.finish(snapshot)
     }
 
     /// Why a record breaks the chain, or nil.
@@ -256,5 +265,37 @@ extension EventLog {
         if !prev.equals(view.prev) { return "prev does not equal the hash of seq \(view.seq - 1) (the chain is broken)" }
         if !view.computedHash().equals(view.hash) { return "hash does not match the record's bytes (the record was changed)" }
         return nil
+    }
+}
+
+/// The chain's invariants, record by record (used by both chain checks).
+struct ChainChecker {
+    var check = ChainCheck()
+    var expectedSeq: UInt64 = 1
+    var prev = Digest.zero
+
+    /// Whether the record continues the chain; records the first that does not.
+    mutating func accept(_ view: RecordView) -> Bool {
+        if let problem = EventLog.problem(view, expectedSeq: expectedSeq, prev: prev) {
+            check.firstBad = (min(view.seq, expectedSeq), problem)
+            return false
+        }
+        prev = Digest(uncheckedBytes: Array(view.hash))
+        check.records += 1
+        check.head = LogHead(seq: view.seq, hash: prev)
+        expectedSeq += 1
+        return true
+    }
+
+    /// The check, with `meta.head` compared to where the chain ended.
+    func finish(_ snapshot: LogSnapshot) -> ChainCheck {
+        var check = check
+        if check.firstBad == nil, snapshot.head != check.head {
+            check.firstBad = (
+                min(snapshot.head.seq, check.head.seq) + 1,
+                "meta.head is seq \(snapshot.head.seq) \(snapshot.head.hash.hex) but the log ends at seq \(check.head.seq) \(check.head.hash.hex)"
+            )
+        }
+        return check
     }
 }

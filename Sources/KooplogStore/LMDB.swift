@@ -83,6 +83,8 @@ enum LMDB {
         try check(mdb_txn_begin(env, nil, readOnly ? flagReadOnly : 0, &txn), "begin transaction")
         return txn!
     }
+    /// `mdb_txn_id`: the snapshot a read transaction sees.
+    static func txnID(_ txn: OpaquePointer) -> Int { mdb_txn_id(txn) }
     /// `mdb_txn_commit`. Frees the transaction whatever the outcome.
     static func txnCommit(_ txn: OpaquePointer) throws(StoreError) {
         try check(mdb_txn_commit(txn), "commit")
@@ -135,7 +137,7 @@ enum LMDB {
 
     // MARK: cursors
 
-    enum Step { case first, last, next, prev, setRange, set, nextDup, firstDup, lastDup }
+    enum Step { case first, last, next, nextNoDup, prev, setRange, set, nextDup, firstDup, lastDup }
 
     /// `mdb_cursor_open`.
     static func cursorOpen(_ txn: OpaquePointer, _ dbi: UInt32) throws(StoreError) -> OpaquePointer {
@@ -162,6 +164,7 @@ enum LMDB {
             case .first: MDB_FIRST
             case .last: MDB_LAST
             case .next: MDB_NEXT
+            case .nextNoDup: MDB_NEXT_NODUP
             case .prev: MDB_PREV
             case .setRange: MDB_SET_RANGE
             case .set: MDB_SET_KEY

@@ -39,6 +39,9 @@ public struct Transaction: ~Copyable {
 
     // MARK: reading
 
+    /// The snapshot this transaction sees (LMDB's transaction id).
+    public var snapshotID: Int { LMDB.txnID(handle) }
+
     /// The value under `key`, copied out.
     public func get(_ database: Database, _ key: [UInt8]) throws -> [UInt8]? {
         try withValue(database, key) { Array($0) }
@@ -60,8 +63,9 @@ public struct Transaction: ~Copyable {
 
     /// Walks the database in key order from the first key ≥ `start` (or the first key), calling
     /// `body` with each key and value until it returns false. Bytes are valid only inside `body`.
+    /// With `distinctKeys`, a key with duplicates is visited once (with its first value).
     public func scan(
-        _ database: Database, from start: [UInt8]? = nil,
+        _ database: Database, from start: [UInt8]? = nil, distinctKeys: Bool = false,
         _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
     ) throws {
         let cursor = try LMDB.cursorOpen(handle, database.dbi)
@@ -74,7 +78,7 @@ public struct Transaction: ~Copyable {
         }
         while let (key, value) = entry {
             guard try body(key, value) else { return }
-            entry = try LMDB.cursorGet(cursor, .next)
+            entry = try LMDB.cursorGet(cursor, distinctKeys ? .nextNoDup : .next)
         }
     }
 
@@ -127,4 +131,12 @@ public struct Transaction: ~Copyable {
         precondition(writable, "delete in a read transaction")
         return try key.withUnsafeBytes { (k) in try LMDB.delete(handle, database.dbi, k) }
     }
+}
+
+/// A read transaction held by an object, so worker threads can share one snapshot
+/// (`Environment.sharedSnapshots`). Used by one thread at a time; ends when released.
+public final class SharedReadTransaction: @unchecked Sendable {
+    public let txn: Transaction
+    init(_ txn: consuming Transaction) { self.txn = txn }
+    public var snapshotID: Int { txn.snapshotID }
 }

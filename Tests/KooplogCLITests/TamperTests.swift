@@ -224,10 +224,16 @@ struct TamperTests {
         let tamperer = try Tamperer(path)
         let models = tamperer.environment.database("models")
         try tamperer.environment.write { txn in
-            let key = Array("members/716431-0059".utf8)
-            let value = String(decoding: try txn.get(models, key)!, as: UTF8.self).replacingOccurrences(
-                of: "\"contributionOre\":20000", with: "\"contributionOre\":20001")
-            try txn.put(models, key, Array(value.utf8))
+            // The members state of the coop, in the generation its checkpoint names: one byte changed.
+            var key: [UInt8] = []
+            try txn.scan(models, from: Array("members@".utf8)) { k, _ in
+                guard k.starts(with: Array("members@".utf8)) else { return false }
+                if String(decoding: k, as: UTF8.self).hasSuffix("/716431-0059") { key = Array(k) }
+                return key.isEmpty
+            }
+            var value = try #require(try txn.get(models, key))
+            value[value.count - 1] ^= 0x01
+            try txn.put(models, key, value)
         }
         let (ours, theirs) = try verifyBoth(path)
         #expect(ours.status == 1)

@@ -1,0 +1,234 @@
+import Dispatch
+import Foundation
+import KooplogDomain
+import KooplogProjections
+import KooplogStore
+
+// Whole-log passes (verify, full rebuild) work one organisation at a time: every rule and every
+// read model is per organisation, so an organisation's events (the `org:` stream) are replayed
+// on their own, on a few threads at once, and memory holds the open entities of the
+// organisations in hand, never the whole log's.
+
+/// A few threads sharing a list of jobs: each takes the next until none is left.
+enum Workers {
+    /// `KOOPLOG_WORKERS`, else the number of processors (at most 8).
+    static var count: Int {
+        if let text = ProcessInfo.processInfo.environment["KOOPLOG_WORKERS"], let n = Int(text), n >= 1 { return min(n, 64) }
+        return max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
+    }
+
+    /// Runs `body(job, worker)` for every job on `workers` threads and returns the outputs in job
+    /// order. After an error no new job starts; the first error is thrown.
+    static func map<Job: Sendable, Output>(_ jobs: [Job], workers: Int, _ body: (Job, Int) throws -> Output) throws -> [Output] {
+        let board = Board<Output>(jobs.count)
+        try withoutActuallyEscaping(body) { body in
+            let work = UncheckedBox(body)
+            DispatchQueue.concurrentPerform(iterations: max(1, min(workers, jobs.count))) { worker in
+                while let index = board.take() {
+                    do { board.finish(index, try work.value(jobs[index], worker)) } catch { board.fail(error) }
+                }
+            }
+            if let error = board.error { throw error }
+        }
+        return board.outputs.map { $0! }
+    }
+
+    private final class Board<Output>: @unchecked Sendable {
+        private let lock = NSLock()
+        private var next = 0
+        private let total: Int
+        private(set) var outputs: [Output?]
+        private(set) var error: (any Error)?
+
+        init(_ total: Int) {
+            self.total = total
+            outputs = Array(repeating: nil, count: total)
+        }
+        func take() -> Int? {
+            lock.withLock {
+                guard error == nil, next < total else { return nil }
+                defer { next += 1 }
+                return next
+            }
+        }
+        func finish(_ index: Int, _ output: Output) { lock.withLock { outputs[index] = output } }
+        func fail(_ error: any Error) { lock.withLock { self.error = self.error ?? error } }
+    }
+}
+
+/// A value handed to worker threads that use it one at a time or only read it.
+final class UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// Progress from several threads: a count of events done, reported under a lock.
+final class SharedProgress: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done: UInt64 = 0
+    private var reported: UInt64 = 0
+    private let report: ((UInt64) -> Void)?
+
+    init(_ report: ((UInt64) -> Void)?) { self.report = report }
+
+    func add(_ events: UInt64) {
+        guard let report else { return }
+        lock.withLock {
+            done += events
+            if done - reported >= 65_536 {
+                reported = done
+                report(done)
+            }
+        }
+    }
+}
+
+/// Earlier events for the folds, read in the transaction of the organisation being replayed.
+final class TransactionFoldContext: FoldContext {
+    private let log: EventLog
+    private let held: SharedReadTransaction
+    private var recent: [(UInt64, RecordedEvent)] = []
+
+    init(log: EventLog, held: SharedReadTransaction) {
+        self.log = log
+        self.held = held
+    }
+
+    func event(_ seq: UInt64) throws -> RecordedEvent? {
+        if let hit = recent.first(where: { $0.0 == seq }) { return hit.1 }
+        guard let record = try log.record(seq, held.txn) else { return nil }
+        let recorded = try RecordedEvent.decode(seq: seq, payload: record.payload)
+        if recent.count >= 8 { recent.removeFirst() }
+        recent.append((seq, recorded))
+        return recorded
+    }
+}
+
+/// One organisation and how many events it has (its `org:` stream).
+struct OrganisationJob: Sendable {
+    var org: String
+    var events: Int
+}
+
+extension Ledger {
+    /// The organisations with events, largest first (so the last jobs are short), and the
+    /// number of events the `org:` streams hold up to `head` in total.
+    func organisationJobs(_ txn: borrowing Transaction) throws -> [OrganisationJob] {
+        let prefix = "org:"
+        return try log.streams(withPrefix: prefix, txn)
+            .map { OrganisationJob(org: String($0.name.dropFirst(prefix.count)), events: $0.records) }
+            .sorted { ($0.events, $1.org) > ($1.events, $0.org) }
+    }
+
+    /// Calls `body` with each event of `org` up to `head`, in seq order, read in `held`, decoded
+    /// or refused. An index entry without its record, or naming another organisation's event, is
+    /// an integrity error.
+    /// `seqs` replaces the index when given (verify, when the index disagrees with the log).
+    func forEachEvent(
+        of org: String, upTo head: UInt64, in held: SharedReadTransaction, seqs given: [UInt64]? = nil,
+        _ body: (UInt64, Result<RecordedEvent, Refusal>) throws -> Bool
+    ) throws {
+        for seq in try given ?? log.streamSequences("org:\(org)", held.txn) where seq <= head {
+            let decoded: Result<RecordedEvent, Refusal>? = try held.txn.withValue(log.events, BigEndian.bytes(seq)) { raw in
+                let view = RecordView(seq: seq, raw: raw)
+                guard view.isWellFormed else { throw StoreError.integrity.with("record \(seq) is malformed") }
+                return Result { () throws(Refusal) in try RecordedEvent.decode(seq: seq, payload: view.payload) }
+            }
+            guard let decoded else { throw StoreError.integrity.with("the org:\(org) index names seq \(seq), which the log does not hold") }
+            if case .success(let recorded) = decoded, recorded.event.org.text != org {
+                throw StoreError.integrity.with("the org:\(org) index names seq \(seq), an event of \(recorded.event.org.text)")
+            }
+            guard try body(seq, decoded) else { return }
+        }
+    }
+
+    /// `rebuild --full`: every read model from the first event, one organisation at a time on a
+    /// few threads, written as a new generation of stored states in batches; one last write
+    /// transaction switches the checkpoints to it and drops the older generations. Readers use the
+    /// older generation until then; memory holds one batch of encoded states.
+    func rebuildByOrganisation(_ names: [String] = ModelSet.names, progress: ((UInt64) -> Void)? = nil) throws -> RebuildReport {
+        let generation: UInt64 = try environment.write { txn in
+            let last = try txn.get(modelsDatabase, ModelKeys.lastGeneration).flatMap { try? BinaryReader.decode(UInt64.self, from: $0) } ?? 0
+            try txn.put(modelsDatabase, ModelKeys.lastGeneration, StateCodec.encode(last + 1))
+            return last + 1
+        }
+        let (head, jobs) = try environment.read { txn in (try log.checkedHead(txn), try organisationJobs(txn)) }
+        let shared = SharedProgress(progress)
+        // Batches of about a million events: their encoded states are what memory holds.
+        var batches: [[OrganisationJob]] = [[]]
+        var inBatch = 0
+        for job in jobs {
+            if inBatch > 0 && inBatch + job.events > 1_000_000 {
+                batches.append([])
+                inBatch = 0
+            }
+            batches[batches.count - 1].append(job)
+            inBatch += job.events
+        }
+        var events: UInt64 = 0
+        for batch in batches where !batch.isEmpty {
+            // Read and fold with no write in between (a write may need to grow the map, which
+            // waits for every read transaction of this process to end).
+            let outputs = try Workers.map(batch, workers: Workers.count) { job, _ in
+                do {
+                    let held = try environment.sharedSnapshots(1)[0]  // ends when this job does
+                    let models = ModelSet()
+                    let context = TransactionFoldContext(log: log, held: held)
+                    var count: UInt64 = 0
+                    try forEachEvent(of: job.org, upTo: head.seq, in: held) { seq, decoded in
+                        guard case .success(let recorded) = decoded else {
+                            throw StoreError.integrity.with("seq \(seq) does not decode; run kooplog verify")
+                        }
+                        try models.apply(recorded, context: context)
+                        count += 1
+                        if count % 4_096 == 0 { shared.add(4_096) }
+                        return true
+                    }
+                    shared.add(count % 4_096)
+                    return (count, names.compactMap { name in models.encoded(name, org: job.org).map { (name, $0) } })
+                }
+            }
+            environment.releaseMappedPages()
+            try environment.write { txn in
+                for (job, output) in zip(batch, outputs) {
+                    events += output.0
+                    for (name, bytes) in output.1 {
+                        try txn.put(modelsDatabase, ModelKeys.state(name, generation: generation, org: job.org), bytes)
+                    }
+                }
+            }
+        }
+        guard events == head.seq else {
+            throw StoreError.integrity.with("the org: indexes hold \(events) events up to seq \(head.seq); they should hold \(head.seq)")
+        }
+        try environment.write { txn in
+            // A newer rebuild switched already: this one's states are dropped, nothing else changes.
+            let current = try checkpoints(txn)
+            let superseded = names.contains { (current[$0]?.generation ?? 0) > generation }
+            for name in names {
+                try dropStates(name, &txn) { superseded ? $0 == generation : $0 < generation }
+                if !superseded {
+                    let checkpoint = Checkpoint(version: ModelSet.version(of: name), seq: head.seq, hash: head.hash.hex, generation: generation)
+                    try txn.put(modelsDatabase, ModelKeys.checkpoint(name), StateCodec.encode(checkpoint))
+                }
+            }
+        }
+        return RebuildReport(fromSeq: 1, head: head, events: events, rebuiltModels: names)
+    }
+
+    /// Deletes a model's stored states of the generations `drop` names (and any of the form
+    /// before generations, `<model>/<org>`).
+    private func dropStates(_ name: String, _ txn: inout Transaction, where drop: (UInt64) -> Bool) throws {
+        var keys: [[UInt8]] = []
+        for prefix in [Array("\(name)@".utf8), Array("\(name)/".utf8)] {
+            try txn.scan(modelsDatabase, from: prefix) { key, _ in
+                guard key.starts(with: prefix) else { return false }
+                let rest = key.dropFirst(prefix.count)
+                let generation = prefix.last == UInt8(ascii: "@") ? UInt64(String(decoding: rest.prefix { $0 != UInt8(ascii: "/") }, as: UTF8.self)) : nil
+                if generation.map(drop) ?? true { keys.append(Array(key)) }
+                return true
+            }
+        }
+        for key in keys { try txn.delete(modelsDatabase, key) }
+    }
+}
