@@ -167,7 +167,8 @@ extension Ledger {
         switch (stored, replayed) {
         case (let s?, let r?) where s != r:
             let offset = zip(s, r).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(s.count, r.count)
-            return [Discrepancy(seq: seq, what: "stored read model \(name) of \(org) differs from the replay at seq \(seq) (first at byte \(offset))")]
+            let what = "stored read model \(name) of \(org) differs from the replay at seq \(seq) (first at byte \(offset))"
+            return [Discrepancy(seq: seq, what: what)]
         case (nil, .some): return [Discrepancy(seq: seq, what: "stored read model \(name) lacks \(org)")]
         case (.some, nil): return [Discrepancy(seq: seq, what: "stored read model \(name) has \(org), which the replay does not produce")]
         default: return []
@@ -248,7 +249,8 @@ extension Ledger {
         let storedTotal = try txn.entries(stateDatabase)
         let ownTotal = checks.reduce(0) { $0 + $1.storedStateRecords }
         if cross != checks.reduce(0, { $0 + $1.crossRecords }) {
-            found.append(Discrepancy(seq: nil, what: "stored rule state has \(cross) reversal/postings records; the replay produces \(checks.reduce(0) { $0 + $1.crossRecords })"))
+            let produced = checks.reduce(0) { $0 + $1.crossRecords }
+            found.append(Discrepancy(seq: nil, what: "stored rule state has \(cross) reversal/postings records; the replay produces \(produced)"))
         }
         if storedTotal != ownTotal + cross {
             found.append(Discrepancy(seq: nil, what: "stored rule state has \(storedTotal - ownTotal - cross) records of no organisation in the log"))
