@@ -139,7 +139,8 @@ extension Ledger {
                 do {
                     if try RuleBook.apply(recorded.event, seq: seq, to: &state) != nil { check.verifikations += 1 }
                 } catch let refusal as Refusal {
-                    check.discrepancies.append(Discrepancy(seq: seq, what: "the event breaks a rule and could never have been accepted: \(refusal.description)"))
+                    let what = "the event breaks a rule and could never have been accepted: \(refusal.description)"
+                    check.discrepancies.append(Discrepancy(seq: seq, what: what))
                     broken = true
                     return false
                 }
