@@ -61,20 +61,30 @@ final class UncheckedBox<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-/// Progress from several threads: a count of events done, reported under a lock.
+/// Progress from several threads: a count of events done, reported under a lock. Every 8 192
+/// events it also drops the mapped pages read so far (`release`), so resident memory does not
+/// grow with the log: an organisation's events lie all over the file.
 final class SharedProgress: @unchecked Sendable {
     private let lock = NSLock()
     private var done: UInt64 = 0
     private var reported: UInt64 = 0
+    private var released: UInt64 = 0
     private let report: ((UInt64) -> Void)?
+    private let release: () -> Void
 
-    init(_ report: ((UInt64) -> Void)?) { self.report = report }
+    init(_ report: ((UInt64) -> Void)?, release: @escaping () -> Void) {
+        self.report = report
+        self.release = release
+    }
 
     func add(_ events: UInt64) {
-        guard let report else { return }
         lock.withLock {
             done += events
-            if done - reported >= 65_536 {
+            if done - released >= 8_192 {
+                released = done
+                release()
+            }
+            if let report, done - reported >= 65_536 {
                 reported = done
                 report(done)
             }
@@ -152,7 +162,7 @@ extension Ledger {
             return last + 1
         }
         let (head, jobs) = try environment.read { txn in (try log.checkedHead(txn), try organisationJobs(txn)) }
-        let shared = SharedProgress(progress)
+        let shared = SharedProgress(progress, release: environment.releaseMappedPages)
         // Batches of about a million events: their encoded states are what memory holds.
         var batches: [[OrganisationJob]] = [[]]
         var inBatch = 0

@@ -36,7 +36,7 @@ extension Ledger {
         let checkpoints = try checkpoints(chainHeld.txn).filter { $0.value.version == ModelSet.version(of: $0.key) }
         let jobs = try organisationJobs(chainHeld.txn)
         let last = max(snapshot.head.seq, snapshot.lastSeq)
-        let shared = SharedProgress(progress)
+        let shared = SharedProgress(progress, release: environment.releaseMappedPages)
         enum Job: Sendable {
             case chain
             case organisation(OrganisationJob)
@@ -222,7 +222,7 @@ extension Ledger {
 
     /// A rule-state record of an older ledger (JSON) equals the replay when it decodes to it.
     private func legacyEqual(_ key: String, stored: [UInt8], want: [UInt8]) -> Bool {
-        guard stored.first != BinaryWriter.tag, let value = try? StateCodec.decodeLegacyRule(key, stored) else { return false }
+        guard stored.first != BinaryWriter.tag, let value = try? StateCodec.decodeRule(key, stored) else { return false }
         return StateCodec.encode(value) == want
     }
 

@@ -73,9 +73,9 @@ enum StateCodec {
         }
     }
 
-    /// A rule-state record of an older ledger (JSON), by the kind its key names.
-    static func decodeLegacyRule(_ key: String, _ bytes: [UInt8]) throws -> any BinaryRecord & Sendable {
-        switch key.prefix { $0 != "/" } {
+    /// A rule-state record (binary, or the JSON of an older ledger), by the kind its key names.
+    static func decodeRule(_ key: String, _ bytes: [UInt8]) throws -> any BinaryRecord & Sendable {
+        switch key.prefix(while: { $0 != "/" }) {
         case "org": try decode(OrgRecord.self, from: bytes, key: key)
         case "year": try decode(YearRecord.self, from: bytes, key: key)
         case "invoice": try decode(InvoiceRecord.self, from: bytes, key: key)
