@@ -66,6 +66,7 @@ public final class Environment: @unchecked Sendable {
         // read-only without LMDB's lock file: nobody can write there.
         let onReadOnlyMedia = mode == .existing && access(directory, W_OK) != 0 && errno == EROFS
         self.readOnly = onReadOnlyMedia
+        self.resolvedDataFile = Environment.dataFile(in: Environment.realPath(directory))  // the directory exists already
         let env = try LMDB.envCreate()
         self.handle = env
         // From here every property is set, so a throw runs deinit, which closes the environment.
@@ -192,13 +193,15 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
-    /// The data file's real path, as /proc/self/maps names it (resolved once).
-    private lazy var resolvedDataFile: String = {
-        let path = Environment.dataFile(in: directory)
+    /// The data file's real path, as /proc/self/maps names it (resolved once, on opening: page
+    /// drops come from several threads).
+    private let resolvedDataFile: String
+
+    private static func realPath(_ path: String) -> String {
         guard let resolved = realpath(path, nil) else { return path }
         defer { free(resolved) }
         return String(cString: resolved)
-    }()
+    }
 
     /// Address ranges of this process's mappings of `path` (from `/proc/self/maps`).
     private func mappings(of path: String) -> [(Int, Int)] {
