@@ -92,27 +92,6 @@ final class SharedProgress: @unchecked Sendable {
     }
 }
 
-/// Earlier events for the folds, read in the transaction of the organisation being replayed.
-final class TransactionFoldContext: FoldContext {
-    private let log: EventLog
-    private let held: SharedReadTransaction
-    private var recent: [(UInt64, RecordedEvent)] = []
-
-    init(log: EventLog, held: SharedReadTransaction) {
-        self.log = log
-        self.held = held
-    }
-
-    func event(_ seq: UInt64) throws -> RecordedEvent? {
-        if let hit = recent.first(where: { $0.0 == seq }) { return hit.1 }
-        guard let record = try log.record(seq, held.txn) else { return nil }
-        let recorded = try RecordedEvent.decode(seq: seq, payload: record.payload)
-        if recent.count >= 8 { recent.removeFirst() }
-        recent.append((seq, recorded))
-        return recorded
-    }
-}
-
 /// One organisation and how many events it has (its `org:` stream).
 struct OrganisationJob: Sendable {
     var org: String
@@ -182,7 +161,7 @@ extension Ledger {
                 do {
                     let held = try environment.sharedSnapshots(1)[0]  // ends when this job does
                     let models = ModelSet()
-                    let context = TransactionFoldContext(log: log, held: held)
+                    let context = LedgerFoldContext(log: log, held: held)
                     var count: UInt64 = 0
                     try forEachEvent(of: job.org, upTo: head.seq, in: held) { seq, decoded in
                         guard case .success(let recorded) = decoded else {

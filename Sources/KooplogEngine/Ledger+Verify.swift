@@ -110,7 +110,7 @@ extension Ledger {
         progress: SharedProgress
     ) throws -> OrganisationCheck {
         var check = OrganisationCheck(org: org)
-        let context = TransactionFoldContext(log: log, held: held)
+        let context = LedgerFoldContext(log: log, held: held)
         var state = MemoryRuleState { seq in try context.event(seq) }
         let models = ModelSet()
         var due = checkpoints.sorted { $0.value.seq < $1.value.seq }

@@ -6,14 +6,18 @@ public import KooplogStore
 /// Reads earlier events for the folds (the original of a reversal). Every projection asks for the
 /// same original in turn, so the last few are kept.
 final class LedgerFoldContext: FoldContext {
-    let ledger: Ledger
+    private let read: (UInt64) throws -> StoredRecord?
     private var recent: [(UInt64, RecordedEvent)] = []
 
-    init(ledger: Ledger) { self.ledger = ledger }
+    /// Each event in a read transaction of its own.
+    init(ledger: Ledger) { read = { seq in try ledger.environment.read { txn in try ledger.log.record(seq, txn) } } }
+
+    /// Events in the transaction a worker holds (which must not begin others).
+    init(log: EventLog, held: SharedReadTransaction) { read = { seq in try log.record(seq, held.txn) } }
 
     func event(_ seq: UInt64) throws -> RecordedEvent? {
         if let hit = recent.first(where: { $0.0 == seq }) { return hit.1 }
-        guard let record = try ledger.environment.read({ txn in try ledger.log.record(seq, txn) }) else { return nil }
+        guard let record = try read(seq) else { return nil }
         let recorded = try RecordedEvent.decode(seq: seq, payload: record.payload)
         if recent.count >= 8 { recent.removeFirst() }
         recent.append((seq, recorded))
@@ -99,16 +103,6 @@ final class ModelSet: @unchecked Sendable {
     }
 
     var nextSeq: UInt64 { min(finance.nextSeq, headcount.nextSeq, members.nextSeq, grants.nextSeq) }
-
-    /// The organisations a model holds state for.
-    func organisations(_ name: String) -> Set<String> {
-        switch name {
-        case FinanceProjection.name: Set(finance.states.keys)
-        case HeadcountProjection.name: Set(headcount.states.keys)
-        case MembersProjection.name: Set(members.states.keys)
-        default: Set(grants.states.keys)
-        }
-    }
 
     /// One organisation's encoded state in one model, or nil.
     func encoded(_ name: String, org: String) -> [UInt8]? {

@@ -229,16 +229,11 @@ extension EventLog {
 
     /// Recomputes the whole chain from seq 1, in chunks: sequence without gaps, each record's seq,
     /// `prev` link and hash, and finally `meta.head`. Stops at the first bad record. Records
-    /// appended after `snapshot` (taken now when nil) are not looked at, so a check can run while
-    /// others append.
-    public func checkChain(in environment: Environment, snapshot given: LogSnapshot? = nil, visit: ((RecordView) throws -> Void)? = nil) throws -> ChainCheck {
-        let snapshot = try given ?? environment.read { txn in try self.snapshot(txn) }
+    /// appended after the check began are not looked at, so a check can run while others append.
+    public func checkChain(in environment: Environment) throws -> ChainCheck {
+        let snapshot = try environment.read { txn in try self.snapshot(txn) }
         var checker = ChainChecker()
-        try forEach(in: environment, to: max(snapshot.head.seq, snapshot.lastSeq)) { view in
-            guard checker.accept(view) else { return false }
-            try visit?(view)
-            return true
-        }
+        try forEach(in: environment, to: max(snapshot.head.seq, snapshot.lastSeq)) { view in checker.accept(view) }
         return checker.finish(snapshot)
     }
 
