@@ -21,11 +21,6 @@ public enum RuleKey {
         ["org/\(org)"] + ["year", "invoice", "bill", "member", "person", "grant"].map { "\($0)/\(org)/" }
     }
 
-    /// Whether `key` lies under one of `org`'s prefixes.
-    public static func isOrganisations(_ key: String, _ org: String) -> Bool {
-        key == "org/\(org)" || (key.contains("/\(org)/") && !crossPrefixes.contains { key.hasPrefix($0) })
-    }
-
     /// Prefixes of the records keyed by seq (reversals, stored postings), not by organisation.
     public static let crossPrefixes = ["reversed/", "postings/"]
 }

@@ -118,8 +118,9 @@ extension Ledger {
         func compareDue(before seq: UInt64) throws {
             while let (name, checkpoint) = due.first, checkpoint.seq < seq {
                 due.removeFirst()
-                check.discrepancies += try compareModel(name, org: org, replayed: models.encoded(name, org: org), checkpoint: checkpoint, held.txn)
-                if models.encoded(name, org: org) != nil { check.modelStates[name, default: 0] += 1 }
+                let replayed = models.encoded(name, org: org)
+                check.discrepancies += try compareModel(name, org: org, replayed: replayed, checkpoint: checkpoint, held.txn)
+                if replayed != nil { check.modelStates[name, default: 0] += 1 }
             }
         }
         var broken = false
@@ -178,7 +179,8 @@ extension Ledger {
 
     /// The stored rule state of one organisation must equal the replay's, record for record.
     private func compareRuleState(_ state: MemoryRuleState, org: String, into check: inout OrganisationCheck, _ txn: borrowing Transaction) throws {
-        var seen = 0
+        let prefixes = RuleKey.prefixes(org)
+        var matched = 0
         var found: [Discrepancy] = []
         func compare(_ key: String, stored: UnsafeRawBufferPointer?) {
             guard found.count < 20 else { return }
@@ -193,29 +195,26 @@ extension Ledger {
             case (nil, nil): break
             }
         }
-        for prefix in RuleKey.prefixes(org) {
+        // The organisation's own records, by their key prefixes.
+        for prefix in prefixes {
             let start = Array(prefix.utf8)
             try txn.scan(stateDatabase, from: start) { key, value in
                 guard key.starts(with: start) else { return false }
-                seen += 1
-                compare(String(decoding: key, as: UTF8.self), stored: value)
+                let name = String(decoding: key, as: UTF8.self)
+                check.storedStateRecords += 1
+                if state.values[name] != nil { matched += 1 }
+                compare(name, stored: value)
                 return true
             }
         }
-        check.storedStateRecords = seen
-        var ownPrefixed = 0
-        for key in state.values.keys {
-            if RuleKey.isOrganisations(key, org) {
-                ownPrefixed += 1
-            } else {
-                check.crossRecords += 1
-                _ = try txn.withValue(stateDatabase, Array(key.utf8)) { compare(key, stored: $0) } ?? compare(key, stored: nil)
-            }
+        // The records keyed by seq, looked up one by one; and the own ones the store lacks.
+        let own = Set(state.values.keys.filter { key in prefixes.contains { key.hasPrefix($0) } })
+        for key in state.values.keys where !own.contains(key) {
+            check.crossRecords += 1
+            if try txn.withValue(stateDatabase, Array(key.utf8), { compare(key, stored: $0) }) == nil { compare(key, stored: nil) }
         }
-        if ownPrefixed != seen {
-            for key in state.values.keys where RuleKey.isOrganisations(key, org) {
-                if try txn.get(stateDatabase, Array(key.utf8)) == nil { compare(key, stored: nil) }
-            }
+        if matched != own.count {
+            for key in own where try txn.get(stateDatabase, Array(key.utf8)) == nil { compare(key, stored: nil) }
         }
         check.discrepancies += found
     }

@@ -64,13 +64,9 @@ struct StoredRuleState: RuleState {
 enum StateCodec {
     static func encode(_ value: some BinaryRecord) -> [UInt8] { BinaryWriter.encode(value) }
 
-    static func encode(_ value: any BinaryRecord & Sendable) -> [UInt8] { BinaryWriter.encode(value) }
-
     /// A read-model state (always binary: older models carry an older version and are rebuilt).
     static func decode<T: BinaryRecord>(_ type: T.Type, from bytes: [UInt8], key: String) throws -> T {
-        do { return try BinaryReader.decode(T.self, from: bytes) } catch {
-            throw StoreError.integrity.with("stored record \(key) does not read: \(error)")
-        }
+        try binary(T.self, from: bytes, key: key)
     }
 
     /// A rule-state record (binary, or the JSON of an older ledger), by the kind its key names.
@@ -88,14 +84,16 @@ enum StateCodec {
         }
     }
 
-    /// A rule-state record or a checkpoint: binary, or the JSON of a ledger written before.
+    /// A rule-state record: binary, or the JSON of a ledger written before.
     static func decode<T: BinaryRecord & Decodable>(_ type: T.Type, from bytes: [UInt8], key: String) throws -> T {
-        guard bytes.first != BinaryWriter.tag else {
-            do { return try BinaryReader.decode(T.self, from: bytes) } catch {
-                throw StoreError.integrity.with("stored record \(key) does not read: \(error)")
-            }
-        }
+        guard bytes.first != BinaryWriter.tag else { return try binary(T.self, from: bytes, key: key) }
         do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
+            throw StoreError.integrity.with("stored record \(key) does not read: \(error)")
+        }
+    }
+
+    private static func binary<T: BinaryRecord>(_ type: T.Type, from bytes: [UInt8], key: String) throws -> T {
+        do { return try BinaryReader.decode(T.self, from: bytes) } catch {
             throw StoreError.integrity.with("stored record \(key) does not read: \(error)")
         }
     }
