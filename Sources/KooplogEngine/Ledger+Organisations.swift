@@ -99,8 +99,8 @@ struct OrganisationJob: Sendable {
 }
 
 extension Ledger {
-    /// The organisations with events, largest first (so the last jobs are short), and the
-    /// number of events the `org:` streams hold up to `head` in total.
+    /// The organisations with events and how many each has, largest first (so the last jobs are
+    /// short).
     func organisationJobs(_ txn: borrowing Transaction) throws -> [OrganisationJob] {
         let prefix = "org:"
         return try log.streams(withPrefix: prefix, txn)
@@ -117,12 +117,10 @@ extension Ledger {
         _ body: (UInt64, Result<RecordedEvent, Refusal>) throws -> Bool
     ) throws {
         for seq in try given ?? log.streamSequences("org:\(org)", held.txn) where seq <= head {
-            let decoded: Result<RecordedEvent, Refusal>? = try held.txn.withValue(log.events, BigEndian.bytes(seq)) { raw in
-                let view = RecordView(seq: seq, raw: raw)
-                guard view.isWellFormed else { throw StoreError.integrity.with("record \(seq) is malformed") }
-                return Result { () throws(Refusal) in try RecordedEvent.decode(seq: seq, payload: view.payload) }
+            guard let record = try log.record(seq, held.txn) else {
+                throw StoreError.integrity.with("the org:\(org) index names seq \(seq), which the log does not hold")
             }
-            guard let decoded else { throw StoreError.integrity.with("the org:\(org) index names seq \(seq), which the log does not hold") }
+            let decoded = Result { () throws(Refusal) in try RecordedEvent.decode(seq: seq, payload: record.payload) }
             if case .success(let recorded) = decoded, recorded.event.org.text != org {
                 throw StoreError.integrity.with("the org:\(org) index names seq \(seq), an event of \(recorded.event.org.text)")
             }
