@@ -52,7 +52,7 @@ extension Ledger {
                 try {
                     var counts: [String: Int] = [:]
                     let chain = try log.checkChain(chainHeld.txn, snapshot: snapshot, release: environment.releaseMappedPages) { view in
-                        counts[view.payload.withUnsafeBytes { RecordedEvent.organisation(ofPayload: $0) } ?? "?", default: 0] += 1
+                        counts[Self.organisation(of: view) ?? "?", default: 0] += 1
                     }
                     return .chain(chain, counts)
                 }()
@@ -78,17 +78,22 @@ extension Ledger {
         // An org: index that disagrees with the log (an event written around Kooplog): that
         // organisation is replayed again from the log itself, and the index named.
         let indexed = Dictionary(jobs.map { ($0.org, $0.events) }, uniquingKeysWith: +)
-        for (org, count) in counts where chainIntact && indexed[org] != count {
+        let disagreeing = chainIntact ? counts.filter { indexed[$0.key] != $0.value } : [:]
+        for (org, count) in disagreeing.sorted(by: { $0.key < $1.key }) {
             report.discrepancies.append(
                 Discrepancy(seq: nil, what: "the org:\(org) index holds \(indexed[org] ?? 0) events; the log holds \(count) of \(org)"))
-            guard org != "?" else { continue }
-            var seqs: [UInt64] = []
+        }
+        if disagreeing.keys.contains(where: { $0 != "?" }) {
+            // One more pass over the log collects those organisations' seqs.
+            var seqs: [String: [UInt64]] = [:]
             try log.scan(from: 1, to: last, chainHeld.txn) { view in
-                if view.payload.withUnsafeBytes({ RecordedEvent.organisation(ofPayload: $0) }) == org { seqs.append(view.seq) }
+                if let org = Self.organisation(of: view), disagreeing[org] != nil { seqs[org, default: []].append(view.seq) }
                 return true
             }
-            checks.removeAll { $0.org == org }
-            checks.append(try verifyOrganisation(org, upTo: last, checkpoints: checkpoints, held: held[0], seqs: seqs, progress: shared))
+            for (org, list) in seqs.sorted(by: { $0.key < $1.key }) {
+                checks.removeAll { $0.org == org }
+                checks.append(try verifyOrganisation(org, upTo: last, checkpoints: checkpoints, held: held[0], seqs: list, progress: shared))
+            }
         }
         report.events = checks.reduce(0) { $0 + $1.events }
         report.verifikations = checks.reduce(0) { $0 + $1.verifikations }
@@ -101,6 +106,11 @@ extension Ledger {
         }
         report.discrepancies.sort { ($0.seq ?? .max, $0.what) < ($1.seq ?? .max, $1.what) }
         return report
+    }
+
+    /// The organisation a stored record names, read from its payload without decoding it.
+    private static func organisation(of view: RecordView) -> String? {
+        view.payload.withUnsafeBytes { RecordedEvent.organisation(ofPayload: $0) }
     }
 
     /// Replays one organisation: its rules against the state before each event, its read models,
