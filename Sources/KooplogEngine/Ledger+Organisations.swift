@@ -156,23 +156,21 @@ extension Ledger {
             // Read and fold with no write in between (a write may need to grow the map, which
             // waits for every read transaction of this process to end).
             let outputs = try Workers.map(batch, workers: Workers.count) { job, _ in
-                do {
-                    let held = try environment.sharedSnapshots(1)[0]  // ends when this job does
-                    let models = ModelSet()
-                    let context = LedgerFoldContext(log: log, held: held)
-                    var count: UInt64 = 0
-                    try forEachEvent(of: job.org, upTo: head.seq, in: held) { seq, decoded in
-                        guard case .success(let recorded) = decoded else {
-                            throw StoreError.integrity.with("seq \(seq) does not decode; run kooplog verify")
-                        }
-                        try models.apply(recorded, context: context)
-                        count += 1
-                        if count % 4_096 == 0 { shared.add(4_096) }
-                        return true
+                let held = try environment.sharedSnapshots(1)[0]  // ends when this job does
+                let models = ModelSet()
+                let context = LedgerFoldContext(log: log, held: held)
+                var count: UInt64 = 0
+                try forEachEvent(of: job.org, upTo: head.seq, in: held) { seq, decoded in
+                    guard case .success(let recorded) = decoded else {
+                        throw StoreError.integrity.with("seq \(seq) does not decode; run kooplog verify")
                     }
-                    shared.add(count % 4_096)
-                    return (count, names.compactMap { name in models.encoded(name, org: job.org).map { (name, $0) } })
+                    try models.apply(recorded, context: context)
+                    count += 1
+                    if count % 4_096 == 0 { shared.add(4_096) }
+                    return true
                 }
+                shared.add(count % 4_096)
+                return (count, names.compactMap { name in models.encoded(name, org: job.org).map { (name, $0) } })
             }
             environment.releaseMappedPages()
             try environment.write { txn in
