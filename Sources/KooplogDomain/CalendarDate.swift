@@ -16,12 +16,15 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
 
     /// Parses exactly `YYYY-MM-DD`, or nil.
     public init?(_ text: some StringProtocol) {
-        let bytes = Array(text.utf8)
+        guard let date = text.withUTF8Bytes(CalendarDate.parse) else { return nil }
+        self = date
+    }
+
+    /// Parses exactly the ten bytes `YYYY-MM-DD`, or nil.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> CalendarDate? {
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
-        guard let year = CalendarDate.digits(bytes[0..<4]), let month = CalendarDate.digits(bytes[5..<7]),
-            let day = CalendarDate.digits(bytes[8..<10])
-        else { return nil }
-        self.init(year: year, month: month, day: day)
+        guard let year = digits(bytes, 0, 4), let month = digits(bytes, 5, 2), let day = digits(bytes, 8, 2) else { return nil }
+        return CalendarDate(year: year, month: month, day: day)
     }
 
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {
@@ -29,8 +32,21 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     public var description: String {
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(year)-\(two(month))-\(two(day))"
+        // Written byte by byte: folds ask for it once per event.
+        String(unsafeUninitializedCapacity: 10) { out in
+            var y = year
+            for index in (0..<4).reversed() {
+                out[index] = UInt8(0x30 + y % 10)
+                y /= 10
+            }
+            out[4] = UInt8(ascii: "-")
+            out[5] = UInt8(0x30 + month / 10)
+            out[6] = UInt8(0x30 + month % 10)
+            out[7] = UInt8(ascii: "-")
+            out[8] = UInt8(0x30 + day / 10)
+            out[9] = UInt8(0x30 + day % 10)
+            return 10
+        }
     }
 
     /// `YYYYMMDD` (SIE).
@@ -58,9 +74,10 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
         return CalendarDate(year: year - 1, month: 12, day: 31)!
     }
 
-    private static func digits(_ slice: ArraySlice<UInt8>) -> Int? {
+    private static func digits(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> Int? {
         var value = 0
-        for c in slice {
+        for index in start..<start + count {
+            let c = bytes[index]
             guard c >= 0x30, c <= 0x39 else { return nil }
             value = value * 10 + Int(c - 0x30)
         }

@@ -62,6 +62,11 @@ public struct Event: Sendable, Equatable {
     }
 
     public static func checkID(_ id: String) throws(Refusal) {
+        // Printable ASCII without space at either end (the usual id) needs no Unicode look-ups.
+        let plain = id.withUTF8Bytes { b in
+            b.count >= 1 && b.count <= 128 && b.allSatisfy { $0 >= 0x20 && $0 < 0x7F } && b.first != 0x20 && b.last != 0x20
+        }
+        if plain { return }
         let count = id.count
         guard count >= 1, count <= 128 else {
             throw Refusal(.invalidIdentifier, field: "id", "must be 1–128 characters long (it has \(count))")
@@ -175,14 +180,20 @@ public struct RecordedEvent: Sendable, Equatable {
         return nil
     }
 
-    static let storedKeys: Set<String> = ["by", "data", "date", "id", "org", "recorded", "type", "v"]
+    /// The keys of a stored envelope (a switch: no hashing per event).
+    static func isStoredKey(_ key: String) -> Bool {
+        switch key {
+        case "by", "data", "date", "id", "org", "recorded", "type", "v": true
+        default: false
+        }
+    }
 
     /// Decodes a stored envelope object; `allowing` names extra keys to ignore (an export adds
     /// `seq`, `prev`, `hash`).
     public static func decode(seq: UInt64, envelope value: JSON, allowing extra: Set<String>, upcaster: Upcaster = .standard) throws(Refusal) -> RecordedEvent {
         guard case .object(let object) = value else { throw Refusal(.notAnObject, "stored event \(seq) is not an object") }
-        for key in object.keys where !storedKeys.contains(key) && !extra.contains(key) {
-            throw Refusal(.unknownField, field: key, "is not a field of a stored event")
+        for member in object.members where !isStoredKey(member.key) && (extra.isEmpty || !extra.contains(member.key)) {
+            throw Refusal(.unknownField, field: member.key, "is not a field of a stored event")
         }
         guard let type = object["type"]?.stringValue else { throw Refusal(.missingField, field: "type", "is required") }
         guard let recorded = object["recorded"]?.stringValue, Timestamp.isValid(recorded) else {
@@ -214,11 +225,12 @@ public enum Timestamp {
     }
 
     public static func isValid(_ text: String) -> Bool {
-        let b = Array(text.utf8)
-        guard b.count == 20, b[10] == UInt8(ascii: "T"), b[19] == UInt8(ascii: "Z"), b[13] == 0x3A, b[16] == 0x3A,
-            CalendarDate(String(decoding: b[0..<10], as: UTF8.self)) != nil
-        else { return false }
-        return [11, 12, 14, 15, 17, 18].allSatisfy { b[$0] >= 0x30 && b[$0] <= 0x39 }
+        text.withUTF8Bytes { b in
+            guard b.count == 20, b[10] == UInt8(ascii: "T"), b[19] == UInt8(ascii: "Z"), b[13] == 0x3A, b[16] == 0x3A,
+                CalendarDate.parse(UnsafeBufferPointer(rebasing: b[0..<10])) != nil
+            else { return false }
+            return [11, 12, 14, 15, 17, 18].allSatisfy { b[$0] >= 0x30 && b[$0] <= 0x39 }
+        }
     }
 
     /// Howard Hinnant's days-to-civil.

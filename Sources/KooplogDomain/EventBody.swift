@@ -134,7 +134,7 @@ public struct Upcaster: Sendable {
     /// This build: every type is at version 1, no steps.
     public static let standard = Upcaster()
 
-    public func currentVersion(of type: String) -> Int { current[type] ?? EventCatalogue.currentVersion }
+    public func currentVersion(of type: String) -> Int { current.isEmpty ? EventCatalogue.currentVersion : current[type] ?? EventCatalogue.currentVersion }
 
     /// `data` stored at `version`, lifted to the current version.
     public func upcast(type: String, version: Int, data: JSONObject) throws(Refusal) -> JSONObject {

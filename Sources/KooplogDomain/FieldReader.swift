@@ -1,33 +1,62 @@
 /// Reads the fields of one JSON object for a decoder: each field read once, types and ranges
-/// checked, unknown fields refused at `finish()`. Every refusal names the field's path.
+/// checked, unknown fields refused at `finish()`. Every refusal names the field's path. Reading a
+/// valid object allocates nothing of its own: the fields read are bits, and paths are written
+/// only when a refusal needs one.
 public struct FieldReader {
     private let object: JSONObject
-    private let path: String
-    /// Fields read so far (a handful: a list beats a hash set here).
-    private var read: [String] = []
+    private let parentPath: String
+    /// The position in a list (1-based) this object has, or 0.
+    private let listPosition: Int
+    /// Members read so far, by position (objects have a handful of fields).
+    private var readMembers: UInt64 = 0
+    /// Keys asked for but absent, and read members past the 64th: only for messages.
+    private var otherKeys: [String] = []
 
     public init(_ object: JSONObject, path: String) {
+        self.init(object, parentPath: path, listPosition: 0)
+    }
+
+    private init(_ object: JSONObject, parentPath: String, listPosition: Int) {
         self.object = object
-        self.path = path
+        self.parentPath = parentPath
+        self.listPosition = listPosition
     }
 
     public static func object(_ value: JSON, path: String) throws(Refusal) -> FieldReader {
-        guard case .object(let object) = value else {
-            throw Refusal(.wrongType, field: path, "must be an object {…}, not \(value.kindName)")
-        }
-        return FieldReader(object, path: path)
+        try object(value, parentPath: path, listPosition: 0)
     }
 
-    func name(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    private static func object(_ value: JSON, parentPath: String, listPosition: Int) throws(Refusal) -> FieldReader {
+        guard case .object(let object) = value else {
+            let path = listPosition > 0 ? "\(parentPath)[\(listPosition)]" : parentPath
+            throw Refusal(.wrongType, field: path, "must be an object {…}, not \(value.kindName)")
+        }
+        return FieldReader(object, parentPath: parentPath, listPosition: listPosition)
+    }
+
+    var path: String { listPosition > 0 ? "\(parentPath)[\(listPosition)]" : parentPath }
+
+    func name(_ key: String) -> String {
+        let path = self.path
+        return path.isEmpty ? key : "\(path).\(key)"
+    }
 
     public func has(_ key: String) -> Bool { object[key] != nil }
 
     // MARK: raw access
 
     public mutating func optionalValue(_ key: String) -> JSON? {
-        if !read.contains(key) { read.append(key) }
-        guard let value = object[key], value != .null else { return nil }
-        return value
+        guard let position = object.members.firstIndex(where: { $0.key == key }) else {
+            if !otherKeys.contains(key) { otherKeys.append(key) }
+            return nil
+        }
+        if position < 64 {
+            readMembers |= 1 << UInt64(position)
+        } else if !otherKeys.contains(key) {
+            otherKeys.append(key)
+        }
+        let value = object.members[position].value
+        return value == .null ? nil : value
     }
 
     public mutating func value(_ key: String) throws(Refusal) -> JSON {
@@ -37,11 +66,16 @@ public struct FieldReader {
         return value
     }
 
+    private func wasRead(_ position: Int) -> Bool {
+        position < 64 ? readMembers & (1 << UInt64(position)) != 0 : otherKeys.contains(object.members[position].key)
+    }
+
     /// Refuses fields that no decoder read.
     public func finish() throws(Refusal) {
-        for key in object.keys where !read.contains(key) {
-            let known = read.sorted().joined(separator: ", ")
-            throw Refusal(.unknownField, field: name(key), "is not a known field here (known: \(known))")
+        for position in object.members.indices where !wasRead(position) {
+            let read = object.members.indices.filter(wasRead).map { object.members[$0].key }
+            let known = Set(read + otherKeys).sorted().joined(separator: ", ")
+            throw Refusal(.unknownField, field: name(object.members[position].key), "is not a known field here (known: \(known))")
         }
     }
 
@@ -60,6 +94,11 @@ public struct FieldReader {
         guard case .string(let text) = value else {
             throw Refusal(.wrongType, field: name(key), "must be text in double quotes, not \(value.kindName)")
         }
+        // The usual text: not blank, no control bytes, and short enough counted in bytes.
+        let plain = text.withUTF8Bytes { b in
+            b.count <= maxLength && b.contains { $0 != 0x20 } && !b.contains { $0 < 0x20 || $0 == 0x7F }
+        }
+        if plain { return text }
         if text.unicodeScalars.allSatisfy({ $0 == " " }) {
             throw Refusal(.invalidValue, field: name(key), "must not be empty")
         }
@@ -80,11 +119,11 @@ public struct FieldReader {
         return text
     }
 
-    public static func checkIdentifier(_ text: String, field: String) throws(Refusal) {
+    public static func checkIdentifier(_ text: String, field: @autoclosure () -> String) throws(Refusal) {
         let ok = text.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "/") }
         if !ok {
             throw Refusal(
-                .invalidIdentifier, field: field,
+                .invalidIdentifier, field: field(),
                 "\"\(text)\" is not a valid identifier: use letters, digits and - _ . : (no spaces, no /, no å ä ö)")
         }
     }
@@ -115,18 +154,18 @@ public struct FieldReader {
         return try FieldReader.checkedInteger(value, field: name(key), range: range)
     }
 
-    static func checkedInteger(_ value: JSON, field: String, range: ClosedRange<Int>) throws(Refusal) -> Int {
+    static func checkedInteger(_ value: JSON, field: @autoclosure () -> String, range: ClosedRange<Int>) throws(Refusal) -> Int {
         let text: String
         switch value {
         case .number(let t): text = t
         case .string(let t): text = t
-        default: throw Refusal(.wrongType, field: field, "must be a whole number, not \(value.kindName)")
+        default: throw Refusal(.wrongType, field: field(), "must be a whole number, not \(value.kindName)")
         }
         guard let number = Int(text) else {
-            throw Refusal(.invalidValue, field: field, "\"\(text)\" is not a whole number")
+            throw Refusal(.invalidValue, field: field(), "\"\(text)\" is not a whole number")
         }
         guard range.contains(number) else {
-            throw Refusal(.invalidValue, field: field, "\(number) is out of range: \(range.lowerBound)–\(range.upperBound)")
+            throw Refusal(.invalidValue, field: field(), "\(number) is out of range: \(range.lowerBound)–\(range.upperBound)")
         }
         return number
     }
@@ -135,12 +174,12 @@ public struct FieldReader {
         try FieldReader.checkedDate(try value(key), field: name(key))
     }
 
-    public static func checkedDate(_ value: JSON, field: String) throws(Refusal) -> CalendarDate {
+    public static func checkedDate(_ value: JSON, field: @autoclosure () -> String) throws(Refusal) -> CalendarDate {
         guard case .string(let text) = value else {
-            throw Refusal(.wrongType, field: field, "must be a date \"YYYY-MM-DD\" in double quotes, not \(value.kindName)")
+            throw Refusal(.wrongType, field: field(), "must be a date \"YYYY-MM-DD\" in double quotes, not \(value.kindName)")
         }
         guard let date = CalendarDate(text) else {
-            throw Refusal(.invalidDate, field: field, "\"\(text)\" is not a real calendar date; write YYYY-MM-DD, e.g. 2025-03-14")
+            throw Refusal(.invalidDate, field: field(), "\"\(text)\" is not a real calendar date; write YYYY-MM-DD, e.g. 2025-03-14")
         }
         return date
     }
@@ -155,25 +194,25 @@ public struct FieldReader {
         return try FieldReader.checkedMoney(value, field: name(key), allowNegative: false, allowZero: allowZero)
     }
 
-    public static func checkedMoney(_ value: JSON, field: String, allowNegative: Bool, allowZero: Bool) throws(Refusal) -> Money {
+    public static func checkedMoney(_ value: JSON, field: @autoclosure () -> String, allowNegative: Bool, allowZero: Bool) throws(Refusal) -> Money {
         guard case .string(let text) = value else {
             throw Refusal(
-                .wrongType, field: field,
+                .wrongType, field: field(),
                 "must be an amount in double quotes, e.g. \"12500.00\", not \(value.kindName) (amounts are never floating point)")
         }
         switch Money.parse(text) {
         case .failure(.tooManyDecimals):
-            throw Refusal(.invalidAmount, field: field, "\"\(text)\" has more than two decimals (öre)")
+            throw Refusal(.invalidAmount, field: field(), "\"\(text)\" has more than two decimals (öre)")
         case .failure(.tooLarge):
-            throw Refusal(.amountTooLarge, field: field, "\"\(text)\" is over the limit of 1 000 000 000 000,00 kr")
+            throw Refusal(.amountTooLarge, field: field(), "\"\(text)\" is over the limit of 1 000 000 000 000,00 kr")
         case .failure(.notANumber):
-            throw Refusal(.invalidAmount, field: field, "\"\(text)\" is not an amount; write kronor like \"12500\" or \"12500.50\"")
+            throw Refusal(.invalidAmount, field: field(), "\"\(text)\" is not an amount; write kronor like \"12500\" or \"12500.50\"")
         case .success(let money):
             if money.isNegative && !allowNegative {
-                throw Refusal(.negativeAmount, field: field, "\(money.swedish) kr is negative; amounts here must be zero or more")
+                throw Refusal(.negativeAmount, field: field(), "\(money.swedish) kr is negative; amounts here must be zero or more")
             }
             if money.isZero && !allowZero {
-                throw Refusal(.invalidAmount, field: field, "must be more than 0,00 kr")
+                throw Refusal(.invalidAmount, field: field(), "must be more than 0,00 kr")
             }
             return money
         }
@@ -190,14 +229,14 @@ public struct FieldReader {
         return try FieldReader.checkedChoice(value, field: name(key), type)
     }
 
-    static func checkedChoice<E: RawRepresentable & CaseIterable>(_ value: JSON, field: String, _ type: E.Type) throws(Refusal) -> E
+    static func checkedChoice<E: RawRepresentable & CaseIterable>(_ value: JSON, field: @autoclosure () -> String, _ type: E.Type) throws(Refusal) -> E
     where E.RawValue == String {
-        let allowed = E.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        var allowed: String { E.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") }
         guard case .string(let text) = value else {
-            throw Refusal(.wrongType, field: field, "must be one of \(allowed), not \(value.kindName)")
+            throw Refusal(.wrongType, field: field(), "must be one of \(allowed), not \(value.kindName)")
         }
         guard let choice = E(rawValue: text) else {
-            throw Refusal(.invalidValue, field: field, "\"\(text)\" is not allowed; use one of \(allowed)")
+            throw Refusal(.invalidValue, field: field(), "\"\(text)\" is not allowed; use one of \(allowed)")
         }
         return choice
     }
@@ -212,17 +251,17 @@ public struct FieldReader {
         return try FieldReader.checkedAccount(value, field: name(key))
     }
 
-    static func checkedAccount(_ value: JSON, field: String) throws(Refusal) -> Account {
+    static func checkedAccount(_ value: JSON, field: @autoclosure () -> String) throws(Refusal) -> Account {
         let text: String
         switch value {
         case .string(let t): text = t
         case .number(let t): text = t
-        default: throw Refusal(.wrongType, field: field, "must be a four-digit BAS account such as \"1930\", not \(value.kindName)")
+        default: throw Refusal(.wrongType, field: field(), "must be a four-digit BAS account such as \"1930\", not \(value.kindName)")
         }
         guard text.utf8.count == 4, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let number = Int(text),
             (1000...8999).contains(number)
         else {
-            throw Refusal(.invalidAccount, field: field, "\"\(text)\" is not a BAS account; use four digits 1000–8999, e.g. \"1930\"")
+            throw Refusal(.invalidAccount, field: field(), "\"\(text)\" is not a BAS account; use four digits 1000–8999, e.g. \"1930\"")
         }
         return Account(number)
     }
@@ -258,8 +297,9 @@ public struct FieldReader {
         }
         var result = [T]()
         result.reserveCapacity(items.count)
+        let listPath = name(key)
         for (index, item) in items.enumerated() {
-            var reader = try FieldReader.object(item, path: "\(name(key))[\(index + 1)]")
+            var reader = try FieldReader.object(item, parentPath: listPath, listPosition: index + 1)
             result.append(try element(&reader))
             try reader.finish()
         }

@@ -11,15 +11,21 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
 public struct JSONParser {
     public static let depthMax = 32
 
-    private let bytes: [UInt8]
+    /// The input, borrowed for the parse (the entry points hold it).
+    private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var line = 1
     private var lineStart = 0
 
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
     /// Parses exactly one value (surrounded by whitespace only).
     public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSON {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) in try parse(buffer) }
+    }
+
+    /// Parses exactly one value (surrounded by whitespace only) from borrowed bytes.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> JSON {
         var parser = JSONParser(bytes)
         parser.skipWhitespace()
         let value = try parser.value(depth: 0)
@@ -33,6 +39,10 @@ public struct JSONParser {
     /// Parses an input of events: one object, one array of objects, or a sequence of values
     /// separated by whitespace (NDJSON). Returns each value with the line it starts on.
     public static func parseDocuments(_ bytes: [UInt8]) throws(JSONSyntaxError) -> [(value: JSON, line: Int)] {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) in try parseDocuments(buffer) }
+    }
+
+    private static func parseDocuments(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> [(value: JSON, line: Int)] {
         var parser = JSONParser(bytes)
         var result: [(JSON, Int)] = []
         parser.skipWhitespace()
@@ -116,8 +126,8 @@ public struct JSONParser {
     }
 
     private mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
-        let text = Array(UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount))
-        guard index + text.count <= bytes.count, Array(bytes[index..<index + text.count]) == text else {
+        let text = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        guard index + text.count <= bytes.count, bytes[index..<index + text.count].elementsEqual(text) else {
             throw error("unexpected word, expected \(word)")
         }
         index += text.count
@@ -126,6 +136,7 @@ public struct JSONParser {
     private mutating func object(depth: Int) throws(JSONSyntaxError) -> JSONObject {
         advance()
         var object = JSONObject()
+        object.members.reserveCapacity(8)  // one allocation for the usual object, not four
         skipWhitespace()
         if peek == UInt8(ascii: "}") {
             advance()
@@ -157,6 +168,7 @@ public struct JSONParser {
     private mutating func array(depth: Int) throws(JSONSyntaxError) -> [JSON] {
         advance()
         var array = [JSON]()
+        array.reserveCapacity(4)
         skipWhitespace()
         if peek == UInt8(ascii: "]") {
             advance()
@@ -205,7 +217,7 @@ public struct JSONParser {
         // Fast path: no escapes.
         while let c = peek, c != UInt8(ascii: "\""), c != UInt8(ascii: "\\"), c >= 0x20 { advance() }
         if peek == UInt8(ascii: "\"") {
-            let slice = bytes[start..<index]
+            let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
             advance()
             return try validUTF8(slice)
         }
@@ -252,10 +264,10 @@ public struct JSONParser {
             default: throw error("unknown escape \\\(JSONParser.show(e))")
             }
         }
-        return try validUTF8(out[...])
+        return try out.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) in try validUTF8(buffer) }
     }
 
-    private func validUTF8(_ slice: ArraySlice<UInt8>) throws(JSONSyntaxError) -> String {
+    private func validUTF8(_ slice: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> String {
         // ASCII is always valid UTF-8: decode it without the validating (slower, generic) path.
         if slice.allSatisfy({ $0 < 0x80 }) { return String(decoding: slice, as: UTF8.self) }
         guard let text = String(validating: slice, as: UTF8.self) else { throw error("text is not valid UTF-8") }

@@ -13,7 +13,7 @@ public enum JSONWriter {
     public static func write(_ value: JSON, into out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
-        case .bool(let b): out.append(contentsOf: b ? Array("true".utf8) : Array("false".utf8))
+        case .bool(let b): b ? append("true", to: &out) : append("false", to: &out)
         case .number(let text): out.append(contentsOf: text.utf8)
         case .string(let s): writeString(s, into: &out)
         case .array(let items):
@@ -25,8 +25,8 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            let inOrder = zip(object.members, object.members.dropFirst()).allSatisfy { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            let sorted = inOrder ? object.members : object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            let inOrder = zip(object.members, object.members.dropFirst()).allSatisfy { precedes($0.key, $1.key) }
+            let sorted = inOrder ? object.members : object.members.sorted { precedes($0.key, $1.key) }
             for (index, member) in sorted.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
                 writeString(member.key, into: &out)
@@ -40,8 +40,12 @@ public enum JSONWriter {
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Most strings need no escape: copy them whole.
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            out.append(contentsOf: s.utf8)
+        let copied = s.withUTF8Bytes { bytes in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if copied {
             out.append(UInt8(ascii: "\""))
             return
         }
@@ -61,6 +65,15 @@ public enum JSONWriter {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Key order of canonical JSON: by UTF-8 bytes.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        a.withUTF8Bytes { x in b.withUTF8Bytes { y in x.lexicographicallyPrecedes(y) } }
+    }
+
+    private static func append(_ literal: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
     /// Indented, sorted JSON for people (reports with `--format json`).
@@ -84,7 +97,7 @@ public enum JSONWriter {
             out += closePad + "]"
         case .object(let object) where !object.members.isEmpty:
             out += "{\n"
-            let sorted = object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            let sorted = object.members.sorted { precedes($0.key, $1.key) }
             for (index, member) in sorted.enumerated() {
                 var key = [UInt8]()
                 writeString(member.key, into: &key)

@@ -8,20 +8,20 @@ public struct OrgNumber: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     public static func parse(_ text: String) -> Result<OrgNumber, Problem> {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 11, bytes[6] == UInt8(ascii: "-") else { return .failure(.shape) }
-        let digits = bytes[0..<6] + bytes[7..<11]
-        guard digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return .failure(.shape) }
-        let values = digits.map { Int($0 - 0x30) }
-        let expected = luhnCheckDigit(Array(values[0..<9]))
-        guard values[9] == expected else { return .failure(.checkDigit(expected: expected)) }
-        return .success(OrgNumber(text: text))
+        let checked: Result<Void, Problem> = text.withUTF8Bytes { bytes in
+            guard bytes.count == 11, bytes[6] == UInt8(ascii: "-") else { return .failure(.shape) }
+            let positions = (0..<11).lazy.filter { $0 != 6 }
+            guard positions.allSatisfy({ bytes[$0] >= 0x30 && bytes[$0] <= 0x39 }) else { return .failure(.shape) }
+            let expected = luhnCheckDigit(positions.prefix(9).lazy.map { Int(bytes[$0] - 0x30) })
+            return Int(bytes[10] - 0x30) == expected ? .success(()) : .failure(.checkDigit(expected: expected))
+        }
+        return checked.map { OrgNumber(text: text) }
     }
 
     private init(text: String) { self.text = text }
 
     /// The Luhn digit for nine digits (weights 2, 1, 2, … from the left).
-    public static func luhnCheckDigit(_ digits: [Int]) -> Int {
+    public static func luhnCheckDigit(_ digits: some Sequence<Int>) -> Int {
         var sum = 0
         for (index, digit) in digits.enumerated() {
             let product = digit * (index % 2 == 0 ? 2 : 1)

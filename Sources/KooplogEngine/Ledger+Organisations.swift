@@ -61,14 +61,16 @@ final class UncheckedBox<Value>: @unchecked Sendable {
     init(_ value: Value) { self.value = value }
 }
 
-/// Progress from several threads: a count of events done, reported under a lock. Every 8 192
-/// events it also drops the mapped pages read so far (`release`), so resident memory does not
-/// grow with the log: an organisation's events lie all over the file.
+/// Progress from several threads: a count of events done, reported under a lock. Every `step`
+/// events it also lets `release` drop mapped pages, so resident memory does not grow with the
+/// log: an organisation's events lie all over the file, and each page fault maps up to 16
+/// neighbouring pages (the kernel's fault-around).
 final class SharedProgress: @unchecked Sendable {
+    /// How many events a worker replays between calls of `add`.
+    static let step: UInt64 = 256
     private let lock = NSLock()
     private var done: UInt64 = 0
     private var reported: UInt64 = 0
-    private var released: UInt64 = 0
     private let report: ((UInt64) -> Void)?
     private let release: () -> Void
 
@@ -80,10 +82,7 @@ final class SharedProgress: @unchecked Sendable {
     func add(_ events: UInt64) {
         lock.withLock {
             done += events
-            if done - released >= 8_192 {
-                released = done
-                release()
-            }
+            release()
             if let report, done - reported >= 65_536 {
                 reported = done
                 report(done)
@@ -139,7 +138,7 @@ extension Ledger {
             return last + 1
         }
         let (head, jobs) = try environment.read { txn in (try log.checkedHead(txn), try organisationJobs(txn)) }
-        let shared = SharedProgress(progress, release: environment.releaseMappedPages)
+        let shared = SharedProgress(progress) { [environment] in environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
         // Batches of about a million events: their encoded states are what memory holds.
         var batches: [[OrganisationJob]] = [[]]
         var inBatch = 0
@@ -166,10 +165,10 @@ extension Ledger {
                     }
                     try models.apply(recorded, context: context)
                     count += 1
-                    if count % 4_096 == 0 { shared.add(4_096) }
+                    if count % SharedProgress.step == 0 { shared.add(SharedProgress.step) }
                     return true
                 }
-                shared.add(count % 4_096)
+                shared.add(count % SharedProgress.step)
                 return (count, names.compactMap { name in models.encoded(name, org: job.org).map { (name, $0) } })
             }
             environment.releaseMappedPages()

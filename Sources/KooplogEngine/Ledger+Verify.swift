@@ -36,7 +36,7 @@ extension Ledger {
         let checkpoints = try checkpoints(chainHeld.txn).filter { $0.value.version == ModelSet.version(of: $0.key) }
         let jobs = try organisationJobs(chainHeld.txn)
         let last = max(snapshot.head.seq, snapshot.lastSeq)
-        let shared = SharedProgress(progress, release: environment.releaseMappedPages)
+        let shared = SharedProgress(progress) { [environment] in environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
         enum Job: Sendable {
             case chain
             case organisation(OrganisationJob)
@@ -138,7 +138,7 @@ extension Ledger {
             try forEachEvent(of: org, upTo: last, in: held, seqs: seqs) { seq, decoded in
                 try compareDue(before: seq)
                 check.events += 1
-                if check.events % 4_096 == 0 { progress.add(4_096) }
+                if UInt64(check.events) % SharedProgress.step == 0 { progress.add(SharedProgress.step) }
                 let recorded: RecordedEvent
                 switch decoded {
                 case .success(let event): recorded = event
@@ -162,7 +162,7 @@ extension Ledger {
             check.discrepancies.append(Discrepancy(seq: nil, what: error.description))
             broken = true
         }
-        progress.add(check.events % 4_096)
+        progress.add(UInt64(check.events) % SharedProgress.step)
         guard !broken else { return check }
         try compareDue(before: .max)
         check.stateRecords = state.count

@@ -188,10 +188,39 @@ public final class Environment: @unchecked Sendable {
     /// memory does not grow with the length of the log.
     public func releaseMappedPages() {
         // LMDB only reports the map's address for fixed maps; /proc/self/maps names every mapping.
-        for (start, end) in mappings(of: resolvedDataFile) {
+        // The ranges are read again only when the map's size changed (LMDB remaps only then), so
+        // frequent drops cost one madvise each.
+        // The shared map lock keeps the map where it is (it moves only under the exclusive lock).
+        mapLock.lockShared()
+        defer { mapLock.unlock() }
+        let size = LMDB.envMapSize(handle)
+        let ranges = rangesLock.withLock {
+            if mappedRanges.size != size { mappedRanges = (size, mappings(of: resolvedDataFile)) }
+            return mappedRanges.ranges
+        }
+        for (start, end) in ranges {
             _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED)  // advice only: a refusal changes nothing
         }
     }
+
+    /// Drops the mapped pages when the process's resident memory (`/proc/self/statm`) is above
+    /// `budget` bytes: cheap enough to ask every few hundred records.
+    public func releaseMappedPages(ifResidentAbove budget: Int) {
+        guard let file = fopen("/proc/self/statm", "r") else { return releaseMappedPages() }
+        var size = 0
+        var resident = 0
+        let read = withUnsafeMutablePointer(to: &size) { sizePointer in
+            withUnsafeMutablePointer(to: &resident) { residentPointer in
+                withVaList([sizePointer, residentPointer]) { vfscanf(file, "%ld %ld", $0) }
+            }
+        }
+        fclose(file)
+        if read != 2 || resident * Int(sysconf(Int32(_SC_PAGESIZE))) > budget { releaseMappedPages() }
+    }
+
+    /// The data file's mapped ranges and the map size they were read at (under `rangesLock`).
+    private let rangesLock = Mutex()
+    nonisolated(unsafe) private var mappedRanges: (size: Int, ranges: [(Int, Int)]) = (-1, [])
 
     /// The data file's real path, as /proc/self/maps names it (resolved once, on opening: page
     /// drops come from several threads).

@@ -23,6 +23,9 @@ public enum Limits {
     /// Records read per read transaction by long passes (replay, verify, export), so no reader pins
     /// old pages for long.
     public static let readChunkRecords: Int = 8_192
+    /// Resident memory above which long passes that read records out of order (per-organisation
+    /// replay) drop the data file's mapped pages; they are read again from the page cache.
+    public static let residentBytesBudget: Int = 128 << 20
     /// LMDB reader slots (concurrent read transactions across processes).
     public static let readersMax: UInt32 = 126
     /// Named databases in one environment.

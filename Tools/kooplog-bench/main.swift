@@ -177,9 +177,51 @@ func storeBenchmark(_ arguments: [String]) throws {
     print("reference (raw LMDB, C): 2.3 M batch/s, 0.26 ms durable commit p50, 1.6 M records/s scan with SHA-256 chain")
 }
 
+/// `kooplog-bench phases --ledger DIR [--events N]`: where one core's time goes per stored event,
+/// on the first N events of a ledger held in memory (no LMDB in the timed loops): JSON parse,
+/// full decode, and decode plus the rule book with rule state in memory (one state per org).
+func phases(_ arguments: [String]) throws {
+    var directory = ""
+    var count = 200_000
+    for (index, argument) in arguments.enumerated() where index + 1 < arguments.count {
+        if argument == "--ledger" { directory = arguments[index + 1] }
+        if argument == "--events" { count = Int(arguments[index + 1]) ?? count }
+    }
+    let ledger = try Ledger.open(at: directory)
+    var payloads: [[UInt8]] = []
+    try ledger.log.forEach(in: ledger.environment, from: 1, to: UInt64(count)) { view in
+        payloads.append(Array(view.payload))
+        return true
+    }
+    let n = Double(payloads.count)
+    func report(_ name: String, _ time: Double) {
+        print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + String(format: "%8.2f µs/event  %9.0f events/s", time / n * 1e6, n / time))
+    }
+    var sink = 0
+    report("JSON parse", seconds { for p in payloads { if case .object(let o) = try! JSONParser.parse(p) { sink &+= o.members.count } } })
+    var decoded: [RecordedEvent] = []
+    decoded.reserveCapacity(payloads.count)
+    report(
+        "decode (parse + typed)", seconds { for (i, p) in payloads.enumerated() { decoded.append(try! RecordedEvent.decode(seq: UInt64(i + 1), payload: p)) } })
+    report("encode canonical payload", seconds { for e in decoded { sink &+= e.payload.count } })
+    var states: [String: MemoryRuleState] = [:]
+    let all = decoded
+    report(
+        "rule book (state in memory)",
+        seconds {
+            for e in all {
+                let org = e.event.org.text
+                if states[org] == nil { states[org] = MemoryRuleState { all[Int($0) - 1] } }
+                if try! RuleBook.apply(e.event, seq: e.seq, to: &states[org]!) != nil { sink &+= 1 }
+            }
+        })
+    print("(\(payloads.count) events, \(sink % 2))")
+}
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch arguments.first {
 case "generate": generate(Array(arguments.dropFirst()))
 case "store": try storeBenchmark(Array(arguments.dropFirst()))
+case "phases": try phases(Array(arguments.dropFirst()))
 default: try storeBenchmark(arguments)
 }
