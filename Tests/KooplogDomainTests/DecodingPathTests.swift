@@ -1,0 +1,92 @@
+import KooplogDomain
+import Testing
+
+/// The decoding path reads bytes in place and names fields only when it refuses (session 3's
+/// speed-ups): these pin that the fast paths accept and refuse exactly what the careful ones do.
+@Suite("Decoding fast paths agree with the careful checks")
+struct DecodingPathTests {
+    private func invoice(lines: String, extra: String = "") throws -> Event {
+        let text = """
+            {"type":"invoice.issued","org":"769629-1231","date":"2025-03-01",
+             "data":{"invoice":"F-1","customer":"Kund","customerKind":"private","due":"2025-03-31","lines":\(lines)\(extra)}}
+            """
+        return try Event.decode(try JSONParser.parse(text))
+    }
+
+    private func refusal(_ body: () throws -> Event) -> Refusal? {
+        do {
+            _ = try body()
+            return nil
+        } catch let refusal as Refusal {
+            return refusal
+        } catch {
+            Issue.record("not a refusal: \(error)")
+            return nil
+        }
+    }
+
+    @Test("a refusal inside a list names the item's path; an unknown field lists the known ones")
+    func listPaths() {
+        let account = refusal {
+            try invoice(lines: #"[{"text":"a","amount":"10","vat":25},{"text":"b","amount":"10","vat":25,"account":"1930"}]"#)
+        }
+        #expect(account?.field == "data.lines[2].account")
+        #expect(account?.code == .invalidAccount)
+        let unknown = refusal { try invoice(lines: #"[{"text":"a","amount":"10","vat":25,"colour":"red"}]"#) }
+        #expect(unknown?.field == "data.lines[1].colour")
+        #expect(unknown?.message.contains("known: account, amount, text, vat") == true)
+        let notObject = refusal { try invoice(lines: #"[{"text":"a","amount":"10","vat":25}, 7]"#) }
+        #expect(notObject?.field == "data.lines[2]")
+        let top = refusal { try invoice(lines: #"[{"text":"a","amount":"10","vat":25}]"#, extra: #","note":"x""#) }
+        #expect(top?.field == "data.note")
+    }
+
+    @Test("text length counts characters, not bytes; control characters and blank text are refused")
+    func textLimits() throws {
+        func line(_ text: String) -> String { #"[{"text":"\#(text)","amount":"10","vat":25}]"# }
+        let twoHundredÖ = String(repeating: "ö", count: 200)  // 400 bytes: only the careful count accepts it
+        #expect(try invoice(lines: line(twoHundredÖ)).body.payload.fields["lines"] != nil)
+        #expect(refusal { try invoice(lines: line(twoHundredÖ + "ö")) }?.code == .tooLarge)
+        #expect(refusal { try invoice(lines: line(String(repeating: "a", count: 201))) }?.code == .tooLarge)
+        #expect(refusal { try invoice(lines: line("a\\tb")) }?.code == .invalidValue)
+        #expect(refusal { try invoice(lines: line("\\u007f")) }?.code == .invalidValue)
+        #expect(refusal { try invoice(lines: line("   ")) }?.code == .invalidValue)
+        #expect(try invoice(lines: line(" ä ")).body.payload.fields["lines"] != nil)
+    }
+
+    @Test("ids: plain ASCII fast, other printable text still accepted, spaces at the ends refused")
+    func ids() {
+        #expect((try? Event.checkID("inv-2025-017")) != nil)
+        #expect((try? Event.checkID("Faktura 2025/ö")) != nil)
+        #expect((try? Event.checkID(" x")) == nil)
+        #expect((try? Event.checkID("x ")) == nil)
+        #expect((try? Event.checkID("a\u{7}b")) == nil)
+        #expect((try? Event.checkID(String(repeating: "x", count: 129))) == nil)
+        #expect((try? Event.checkID("")) == nil)
+    }
+
+    @Test("timestamps, dates and organisation numbers read in place")
+    func values() {
+        #expect(Timestamp.isValid("2025-03-01T12:00:59Z"))
+        for bad in ["2025-02-30T12:00:00Z", "2025-03-01 12:00:00Z", "2025-03-01T12:00:00", "2025-03-01T1a:00:00Z", "ö025-03-01T12:00:00Z"] {
+            #expect(!Timestamp.isValid(bad), "\(bad)")
+        }
+        for text in ["1900-01-01", "2024-02-29", "2199-12-31", "2025-10-09"] {
+            #expect(CalendarDate(text)?.description == text)
+        }
+        #expect(CalendarDate("2025-1ö-01") == nil)
+        #expect(CalendarDate(Substring("x2025-03-01").dropFirst())?.description == "2025-03-01")
+        #expect(OrgNumber.parse("769629-1231").map(\.text) == .success("769629-1231"))
+        #expect(OrgNumber.parse("769629-1234") == .failure(.checkDigit(expected: 1)))
+        #expect(OrgNumber.parse("769629 1231") == .failure(.shape))
+        #expect(OrgNumber.parse("76962a-1231") == .failure(.shape))
+        #expect(OrgNumber.parse("769629-123") == .failure(.shape))
+        #expect(OrgNumber.luhnCheckDigit([7, 6, 9, 6, 2, 9, 1, 2, 3]) == 1)
+    }
+
+    @Test("canonical JSON sorts keys by UTF-8 bytes and escapes only what JSON requires")
+    func canonical() throws {
+        let value = try JSONParser.parse(#"{"ö":1,"z":"a\"b\\c\n","a":[true,false,null],"Z":"ä/"}"#)
+        #expect(JSONWriter.canonicalString(value) == #"{"Z":"ä/","a":[true,false,null],"z":"a\"b\\c\n","ö":1}"#)
+    }
+}
