@@ -73,7 +73,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KooplogEngineTests",
-            dependencies: ["KooplogEngine", "KooplogStore", "KooplogDomain", "KooplogTestSupport", "KooplogReports", "KooplogSIE"]
+            dependencies: ["KooplogEngine", "KooplogStore", "KooplogDomain", "KooplogTestSupport", "KooplogReports", "KooplogSIE", "KooplogSynthetic"]
         ),
         .testTarget(
             name: "KooplogCLITests",

@@ -107,6 +107,27 @@ extension Ledger {
             .sorted { ($0.events, $1.org) > ($1.events, $0.org) }
     }
 
+    /// Groups of organisations replayed together by one worker, each of at most
+    /// `Limits.replayGroupEvents` events (a larger organisation alone), largest first. Their events
+    /// are read in one merged seq order, so reads that follow each other lie closer in the file and
+    /// share the pages a fault brings in; memory holds the group's open entities.
+    func organisationGroups(_ jobs: [OrganisationJob]) -> [[OrganisationJob]] {
+        var groups: [[OrganisationJob]] = []
+        var current: [OrganisationJob] = []
+        var events = 0
+        for job in jobs {
+            if !current.isEmpty && events + job.events > Limits.replayGroupEvents {
+                groups.append(current)
+                current = []
+                events = 0
+            }
+            current.append(job)
+            events += job.events
+        }
+        if !current.isEmpty { groups.append(current) }
+        return groups
+    }
+
     /// Calls `body` with each event of `org` up to `head`, in seq order, read in `held`, decoded
     /// or refused. An index entry without its record, or naming another organisation's event, is
     /// an integrity error.
@@ -115,15 +136,46 @@ extension Ledger {
         of org: String, upTo head: UInt64, in held: SharedReadTransaction, seqs given: [UInt64]? = nil,
         _ body: (UInt64, Result<RecordedEvent, Refusal>) throws -> Bool
     ) throws {
-        for seq in try given ?? log.streamSequences("org:\(org)", held.txn) where seq <= head {
-            guard let record = try log.record(seq, held.txn) else {
-                throw StoreError.integrity.with("the org:\(org) index names seq \(seq), which the log does not hold")
+        try forEachEvent(of: [org], upTo: head, in: held, seqs: given.map { [$0] }) { _, seq, decoded in try body(seq, decoded) }
+    }
+
+    /// Calls `body(index, seq, event)` with the events of several organisations up to `head`, in
+    /// one seq order (`index` into `orgs`); an organisation whose `body` returned false gets no
+    /// more. An index problem (see above) is thrown, or handed to `indexProblem` with the
+    /// organisation's index, which then gets no more events.
+    func forEachEvent(
+        of orgs: [String], upTo head: UInt64, in held: SharedReadTransaction, seqs given: [[UInt64]]? = nil,
+        indexProblem: ((Int, StoreError) -> Void)? = nil,
+        _ body: (Int, UInt64, Result<RecordedEvent, Refusal>) throws -> Bool
+    ) throws {
+        let lists = try given ?? orgs.map { try log.streamSequences("org:\($0)", held.txn) }
+        var next = [Int](repeating: 0, count: orgs.count)
+        var done = lists.map { $0.isEmpty }
+        while true {
+            // The organisation whose next event comes first (groups are a handful).
+            var pick = -1
+            var least = UInt64.max
+            for index in lists.indices where !done[index] && lists[index][next[index]] < least {
+                least = lists[index][next[index]]
+                pick = index
             }
-            let decoded = Result { () throws(Refusal) in try RecordedEvent.decode(seq: seq, payload: record.payload) }
-            if case .success(let recorded) = decoded, recorded.event.org.text != org {
-                throw StoreError.integrity.with("the org:\(org) index names seq \(seq), an event of \(recorded.event.org.text)")
+            guard pick >= 0, least <= head else { return }
+            next[pick] += 1
+            if next[pick] == lists[pick].count { done[pick] = true }
+            let org = orgs[pick]
+            do {
+                guard let record = try log.record(least, held.txn) else {
+                    throw StoreError.integrity.with("the org:\(org) index names seq \(least), which the log does not hold")
+                }
+                let decoded = Result { () throws(Refusal) in try RecordedEvent.decode(seq: least, payload: record.payload) }
+                if case .success(let recorded) = decoded, recorded.event.org.text != org {
+                    throw StoreError.integrity.with("the org:\(org) index names seq \(least), an event of \(recorded.event.org.text)")
+                }
+                if try !body(pick, least, decoded) { done[pick] = true }
+            } catch let error as StoreError where error == .integrity && indexProblem != nil {
+                indexProblem?(pick, error)
+                done[pick] = true
             }
-            guard try body(seq, decoded) else { return }
         }
     }
 
@@ -140,43 +192,49 @@ extension Ledger {
         let (head, jobs) = try environment.read { txn in (try log.checkedHead(txn), try organisationJobs(txn)) }
         let shared = SharedProgress(progress) { [environment] in environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
         // Batches of about a million events: their encoded states are what memory holds.
-        var batches: [[OrganisationJob]] = [[]]
+        var batches: [[[OrganisationJob]]] = [[]]
         var inBatch = 0
-        for job in jobs {
-            if inBatch > 0 && inBatch + job.events > 1_000_000 {
+        for group in organisationGroups(jobs) {
+            let groupEvents = group.reduce(0) { $0 + $1.events }
+            if inBatch > 0 && inBatch + groupEvents > 1_000_000 {
                 batches.append([])
                 inBatch = 0
             }
-            batches[batches.count - 1].append(job)
-            inBatch += job.events
+            batches[batches.count - 1].append(group)
+            inBatch += groupEvents
         }
         var events: UInt64 = 0
         for batch in batches where !batch.isEmpty {
             // Read and fold with no write in between (a write may need to grow the map, which
             // waits for every read transaction of this process to end).
-            let outputs = try Workers.map(batch, workers: Workers.count) { job, _ in
+            let outputs = try Workers.map(batch, workers: Workers.count) { group, _ in
                 let held = try environment.sharedSnapshots(1)[0]  // ends when this job does
-                let models = ModelSet()
+                let orgs = group.map(\.org)
+                let models = orgs.map { _ in ModelSet() }
                 let context = LedgerFoldContext(log: log, held: held)
-                var count: UInt64 = 0
-                try forEachEvent(of: job.org, upTo: head.seq, in: held) { seq, decoded in
+                var counts = [UInt64](repeating: 0, count: orgs.count)
+                var replayed: UInt64 = 0
+                try forEachEvent(of: orgs, upTo: head.seq, in: held) { index, seq, decoded in
                     guard case .success(let recorded) = decoded else {
                         throw StoreError.integrity.with("seq \(seq) does not decode; run kooplog verify")
                     }
-                    try models.apply(recorded, context: context)
-                    count += 1
-                    if count % SharedProgress.step == 0 { shared.add(SharedProgress.step) }
+                    try models[index].apply(recorded, context: context)
+                    counts[index] += 1
+                    replayed += 1
+                    if replayed % SharedProgress.step == 0 { shared.add(SharedProgress.step) }
                     return true
                 }
-                shared.add(count % SharedProgress.step)
-                return (count, names.compactMap { name in models.encoded(name, org: job.org).map { (name, $0) } })
+                shared.add(replayed % SharedProgress.step)
+                return orgs.indices.map { index in
+                    (orgs[index], counts[index], names.compactMap { name in models[index].encoded(name, org: orgs[index]).map { (name, $0) } })
+                }
             }
             environment.releaseMappedPages()
             try environment.write { txn in
-                for (job, output) in zip(batch, outputs) {
-                    events += output.0
-                    for (name, bytes) in output.1 {
-                        try txn.put(modelsDatabase, ModelKeys.state(name, generation: generation, org: job.org), bytes)
+                for (org, count, states) in outputs.joined() {
+                    events += count
+                    for (name, bytes) in states {
+                        try txn.put(modelsDatabase, ModelKeys.state(name, generation: generation, org: org), bytes)
                     }
                 }
             }

@@ -39,13 +39,14 @@ extension Ledger {
         let shared = SharedProgress(progress) { [environment] in environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
         enum Job: Sendable {
             case chain
-            case organisation(OrganisationJob)
+            case organisations([OrganisationJob])
         }
         enum Outcome {
             case chain(ChainCheck, [String: Int])
-            case organisation(OrganisationCheck)
+            case organisations([OrganisationCheck])
         }
-        let outcomes = try Workers.map([Job.chain] + jobs.map(Job.organisation), workers: workers) { job, worker -> Outcome in
+        let jobList = [Job.chain] + organisationGroups(jobs).map(Job.organisations)
+        let outcomes = try Workers.map(jobList, workers: workers) { job, worker -> Outcome in
             switch job {
             case .chain:
                 // The chain pass also counts each organisation's events, to check the org: index.
@@ -56,8 +57,8 @@ extension Ledger {
                     }
                     return .chain(chain, counts)
                 }()
-            case .organisation(let job):
-                .organisation(try verifyOrganisation(job.org, upTo: last, checkpoints: checkpoints, held: held[worker], progress: shared))
+            case .organisations(let group):
+                .organisations(try verifyOrganisations(group.map(\.org), upTo: last, checkpoints: checkpoints, held: held[worker], progress: shared))
             }
         }
         var report = VerifyReport()
@@ -71,8 +72,8 @@ extension Ledger {
                 counts = perOrganisation
                 chainIntact = chain.firstBad == nil
                 if let bad = chain.firstBad { report.discrepancies.append(Discrepancy(seq: bad.seq, what: bad.problem)) }
-            case .organisation(let check):
-                checks.append(check)
+            case .organisations(let group):
+                checks += group
             }
         }
         // An org: index that disagrees with the log (an event written around Kooplog): that
@@ -90,10 +91,10 @@ extension Ledger {
                 if let org = Self.organisation(of: view), disagreeing[org] != nil { seqs[org, default: []].append(view.seq) }
                 return true
             }
-            for (org, list) in seqs.sorted(by: { $0.key < $1.key }) {
-                checks.removeAll { $0.org == org }
-                checks.append(try verifyOrganisation(org, upTo: last, checkpoints: checkpoints, held: held[0], seqs: list, progress: shared))
-            }
+            let again = seqs.sorted(by: { $0.key < $1.key })
+            checks.removeAll { seqs[$0.org] != nil }
+            checks += try verifyOrganisations(
+                again.map(\.key), upTo: last, checkpoints: checkpoints, held: held[0], seqs: again.map(\.value), progress: shared)
         }
         report.events = checks.reduce(0) { $0 + $1.events }
         report.verifikations = checks.reduce(0) { $0 + $1.verifikations }
@@ -113,61 +114,64 @@ extension Ledger {
         view.payload.withUnsafeBytes { RecordedEvent.organisation(ofPayload: $0) }
     }
 
-    /// Replays one organisation: its rules against the state before each event, its read models,
-    /// compared at their checkpoints, and its rule state compared at the end.
-    private func verifyOrganisation(
-        _ org: String, upTo last: UInt64, checkpoints: [String: Checkpoint], held: SharedReadTransaction, seqs: [UInt64]? = nil,
+    /// Replays a group of organisations (their events in one seq order, see
+    /// `organisationGroups`): each one's rules against the state before each event, its read
+    /// models compared at their checkpoints, its rule state compared at the end. A rule broken,
+    /// an undecodable event or an index problem stops that organisation's replay only.
+    private func verifyOrganisations(
+        _ orgs: [String], upTo last: UInt64, checkpoints: [String: Checkpoint], held: SharedReadTransaction, seqs: [[UInt64]]? = nil,
         progress: SharedProgress
-    ) throws -> OrganisationCheck {
-        var check = OrganisationCheck(org: org)
+    ) throws -> [OrganisationCheck] {
         let context = LedgerFoldContext(log: log, held: held)
-        var state = MemoryRuleState { seq in try context.event(seq) }
-        let models = ModelSet()
-        var due = checkpoints.sorted { $0.value.seq < $1.value.seq }
-        // Compares the models whose checkpoint lies before `seq` (all of them at the end).
-        func compareDue(before seq: UInt64) throws {
-            while let (name, checkpoint) = due.first, checkpoint.seq < seq {
-                due.removeFirst()
-                let replayed = models.encoded(name, org: org)
-                check.discrepancies += try compareModel(name, org: org, replayed: replayed, checkpoint: checkpoint, held.txn)
-                if replayed != nil { check.modelStates[name, default: 0] += 1 }
+        let replays = orgs.map { OrganisationReplay(org: $0, checkpoints: checkpoints, context: context) }
+        // Compares the models of `replay` whose checkpoint lies before `seq` (all of them at the end).
+        func compareDue(_ replay: OrganisationReplay, before seq: UInt64) throws {
+            while let (name, checkpoint) = replay.due.first, checkpoint.seq < seq {
+                replay.due.removeFirst()
+                let replayed = replay.models.encoded(name, org: replay.check.org)
+                replay.check.discrepancies += try compareModel(name, org: replay.check.org, replayed: replayed, checkpoint: checkpoint, held.txn)
+                if replayed != nil { replay.check.modelStates[name, default: 0] += 1 }
             }
         }
-        var broken = false
-        do {
-            try forEachEvent(of: org, upTo: last, in: held, seqs: seqs) { seq, decoded in
-                try compareDue(before: seq)
-                check.events += 1
-                if UInt64(check.events) % SharedProgress.step == 0 { progress.add(SharedProgress.step) }
-                let recorded: RecordedEvent
-                switch decoded {
-                case .success(let event): recorded = event
-                case .failure(let refusal):
-                    check.discrepancies.append(Discrepancy(seq: seq, what: "the stored event does not decode: \(refusal.description)"))
-                    broken = true
-                    return false
-                }
-                do {
-                    if try RuleBook.apply(recorded.event, seq: seq, to: &state) != nil { check.verifikations += 1 }
-                } catch let refusal as Refusal {
-                    let what = "the event breaks a rule and could never have been accepted: \(refusal.description)"
-                    check.discrepancies.append(Discrepancy(seq: seq, what: what))
-                    broken = true
-                    return false
-                }
-                try models.apply(recorded, context: context)
-                return true
+        var replayed: UInt64 = 0
+        try forEachEvent(
+            of: orgs, upTo: last, in: held, seqs: seqs,
+            indexProblem: { index, error in
+                replays[index].check.discrepancies.append(Discrepancy(seq: nil, what: error.description))
+                replays[index].broken = true
             }
-        } catch let error as StoreError where error == .integrity {
-            check.discrepancies.append(Discrepancy(seq: nil, what: error.description))
-            broken = true
+        ) { index, seq, decoded in
+            let replay = replays[index]
+            try compareDue(replay, before: seq)
+            replay.check.events += 1
+            replayed += 1
+            if replayed % SharedProgress.step == 0 { progress.add(SharedProgress.step) }
+            let recorded: RecordedEvent
+            switch decoded {
+            case .success(let event): recorded = event
+            case .failure(let refusal):
+                replay.check.discrepancies.append(Discrepancy(seq: seq, what: "the stored event does not decode: \(refusal.description)"))
+                replay.broken = true
+                return false
+            }
+            do {
+                if try RuleBook.apply(recorded.event, seq: seq, to: &replay.state) != nil { replay.check.verifikations += 1 }
+            } catch let refusal as Refusal {
+                let what = "the event breaks a rule and could never have been accepted: \(refusal.description)"
+                replay.check.discrepancies.append(Discrepancy(seq: seq, what: what))
+                replay.broken = true
+                return false
+            }
+            try replay.models.apply(recorded, context: context)
+            return true
         }
-        progress.add(UInt64(check.events) % SharedProgress.step)
-        guard !broken else { return check }
-        try compareDue(before: .max)
-        check.stateRecords = state.count
-        try compareRuleState(state, org: org, into: &check, held.txn)
-        return check
+        progress.add(replayed % SharedProgress.step)
+        for replay in replays where !replay.broken {
+            try compareDue(replay, before: .max)
+            replay.check.stateRecords = replay.state.count
+            try compareRuleState(replay.state, org: replay.check.org, into: &replay.check, held.txn)
+        }
+        return replays.map(\.check)
     }
 
     /// A stored read model of one organisation must equal the replay at its checkpoint.
@@ -283,6 +287,23 @@ extension Ledger {
 }
 
 /// What replaying one organisation found.
+/// One organisation's replay in verify: its rule state, its models and what was found so far.
+private final class OrganisationReplay {
+    var check: OrganisationCheck
+    var state: MemoryRuleState
+    let models = ModelSet()
+    /// Models still to compare, by checkpoint seq.
+    var due: [(key: String, value: Checkpoint)]
+    /// A rule broken or an event unreadable: the rest of this organisation is not replayed.
+    var broken = false
+
+    init(org: String, checkpoints: [String: Checkpoint], context: LedgerFoldContext) {
+        check = OrganisationCheck(org: org)
+        state = MemoryRuleState { seq in try context.event(seq) }
+        due = checkpoints.sorted { $0.value.seq < $1.value.seq }
+    }
+}
+
 struct OrganisationCheck: Sendable {
     var org: String
     var events: UInt64 = 0

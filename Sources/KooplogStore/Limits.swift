@@ -26,6 +26,9 @@ public enum Limits {
     /// Resident memory above which long passes that read records out of order (per-organisation
     /// replay) drop the data file's mapped pages; they are read again from the page cache.
     public static let residentBytesBudget: Int = 128 << 20
+    /// Events of the organisations one worker replays together (verify, full rebuild): more share
+    /// more pages between reads, and hold more open entities at once.
+    public static let replayGroupEvents: Int = 100_000
     /// LMDB reader slots (concurrent read transactions across processes).
     public static let readersMax: UInt32 = 126
     /// Named databases in one environment.
