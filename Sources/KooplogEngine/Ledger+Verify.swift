@@ -134,13 +134,11 @@ extension Ledger {
             }
         }
         var replayed: UInt64 = 0
-        try forEachEvent(
-            of: orgs, upTo: last, in: held, seqs: seqs,
-            indexProblem: { index, error in
-                replays[index].check.discrepancies.append(Discrepancy(seq: nil, what: error.description))
-                replays[index].broken = true
-            }
-        ) { index, seq, decoded in
+        let indexProblem = { (index: Int, error: StoreError) in
+            replays[index].check.discrepancies.append(Discrepancy(seq: nil, what: error.description))
+            replays[index].broken = true
+        }
+        try forEachEvent(of: orgs, upTo: last, in: held, seqs: seqs, indexProblem: indexProblem) { index, seq, decoded in
             let replay = replays[index]
             try compareDue(replay, before: seq)
             replay.check.events += 1
