@@ -154,7 +154,9 @@ public struct RecordedEvent: Sendable, Equatable {
     public static func decode(seq: UInt64, payload: some Collection<UInt8>, upcaster: Upcaster = .standard) throws(Refusal) -> RecordedEvent {
         let value: JSON
         do {
-            value = try JSONParser.parse(Array(payload))
+            // Contiguous bytes (an array, LMDB's page) are parsed where they lie.
+            let inPlace = try payload.withContiguousStorageIfAvailable { (bytes) throws(JSONSyntaxError) in try JSONParser.parse(bytes) }
+            value = try inPlace ?? JSONParser.parse(Array(payload))
         } catch {
             throw Refusal(.malformedJSON, "stored payload of seq \(seq) is not JSON: \(error)")
         }

@@ -23,6 +23,23 @@ public struct AppendResult: Sendable, Equatable {
     /// The `id` already existed: nothing was appended; `seq` is the existing event's.
     public var duplicate: Bool
 
+    /// `JSONWriter.canonical(json)`, written directly (an import prints one per event).
+    public var canonicalJSON: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(160)
+        func literal(_ text: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) }
+        literal(duplicate ? #"{"duplicate":true,"hash":""# : #"{"hash":""#)
+        hash.appendHex(to: &out)
+        literal(#"","id":"#)
+        if let id { JSONWriter.writeString(id, into: &out) } else { literal("null") }
+        literal(#","seq":"#)
+        out.append(contentsOf: String(seq).utf8)
+        literal(#","type":"#)
+        JSONWriter.writeString(type, into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
     public var json: JSON {
         var object = JSONObject([("seq", .number(String(seq))), ("hash", .string(hash.hex)), ("type", .string(type))])
         object["id"] = id.map { .string($0) } ?? .null

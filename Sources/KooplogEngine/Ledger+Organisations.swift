@@ -164,10 +164,12 @@ extension Ledger {
             if next[pick] == lists[pick].count { done[pick] = true }
             let org = orgs[pick]
             do {
-                guard let record = try log.record(least, held.txn) else {
+                let read = try log.withRecord(least, held.txn) { view in
+                    Result { () throws(Refusal) in try RecordedEvent.decode(seq: least, payload: view.payload) }
+                }
+                guard let decoded = read else {
                     throw StoreError.integrity.with("the org:\(org) index names seq \(least), which the log does not hold")
                 }
-                let decoded = Result { () throws(Refusal) in try RecordedEvent.decode(seq: least, payload: record.payload) }
                 if case .success(let recorded) = decoded, recorded.event.org.text != org {
                     throw StoreError.integrity.with("the org:\(org) index names seq \(least), an event of \(recorded.event.org.text)")
                 }

@@ -30,16 +30,25 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
         self.bytes = bytes
     }
 
-    public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
+    public var hex: String { String(decoding: hexBytes, as: UTF8.self) }
+
+    /// The 64 lowercase hex digits as UTF-8 bytes.
+    public var hexBytes: [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(64)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        appendHex(to: &out)
+        return out
     }
+
+    /// Appends the 64 lowercase hex digits to `out`.
+    public func appendHex(to out: inout [UInt8]) {
+        for byte in bytes {
+            out.append(Digest.hexDigit(byte >> 4))
+            out.append(Digest.hexDigit(byte & 0x0f))
+        }
+    }
+
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
 
     public var description: String { hex }
 

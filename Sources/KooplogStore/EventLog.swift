@@ -86,10 +86,16 @@ public struct EventLog: Sendable {
 
     /// One record, copied out.
     public func record(_ seq: UInt64, _ txn: borrowing Transaction) throws -> StoredRecord? {
+        try withRecord(seq, txn) { $0.copy() }
+    }
+
+    /// Calls `body` with record `seq` where it lies in the map (no copy; valid during `body`), or
+    /// returns nil when the log has no such record.
+    public func withRecord<R>(_ seq: UInt64, _ txn: borrowing Transaction, _ body: (RecordView) throws -> R) throws -> R? {
         try txn.withValue(events, BigEndian.bytes(seq)) { (raw) in
             let view = RecordView(seq: seq, raw: raw)
             guard view.isWellFormed else { throw StoreError.integrity.with("record \(seq) is malformed") }
-            return view.copy()
+            return try body(view)
         }
     }
 

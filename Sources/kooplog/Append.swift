@@ -37,12 +37,12 @@ func printResults(_ results: [AppendResult], format: OutputFormat, dryRun: Bool)
     var out = Output()
     for result in results {
         if format == .json {
-            var json = result.json
-            if dryRun, case .object(var object) = json {
+            if dryRun, case .object(var object) = result.json {
                 object["dryRun"] = .bool(true)
-                json = .object(object)
+                out.bytes(JSONWriter.canonical(.object(object)))
+            } else {
+                out.bytes(result.canonicalJSON)
             }
-            out.bytes(JSONWriter.canonical(json))
         } else {
             let id = result.id.map { " id \($0)" } ?? ""
             let note = result.duplicate ? "  (already recorded; not stored again)" : (dryRun ? "  (dry run: would be stored)" : "")
