@@ -232,9 +232,10 @@ extension Ledger {
                 }
             }
             environment.releaseMappedPages()
+            // Counted outside the write: a write that needs a larger map runs its body again.
+            events += outputs.joined().reduce(0) { $0 + $1.1 }
             try environment.write { txn in
-                for (org, count, states) in outputs.joined() {
-                    events += count
+                for (org, _, states) in outputs.joined() {
                     for (name, bytes) in states {
                         try txn.put(modelsDatabase, ModelKeys.state(name, generation: generation, org: org), bytes)
                     }

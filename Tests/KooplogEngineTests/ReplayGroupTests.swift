@@ -67,4 +67,17 @@ struct ReplayGroupTests {
         #expect(report.orgs.count == 7)
         #expect(report.events == (try ledger.head()).seq)
     }
+
+    @Test("a full rebuild whose batch write must grow the map counts each event once (the write runs again)")
+    func rebuildGrowingTheMap() throws {
+        let directory = TemporaryDirectory()
+        let head = try umbrella(directory, orgs: 3, events: 600).head()
+        // Opened with a tiny map, LMDB maps just the data in use: the rebuild's first write grows it.
+        let ledger = try Ledger.open(at: directory.file("ledger"), mapBytes: 4_096)
+        let before = ledger.environment.mapGrowths
+        let report = try ledger.rebuild(full: true)
+        #expect(ledger.environment.mapGrowths > before)
+        #expect(report.events == head.seq)
+        #expect(try ledger.verify().ok)
+    }
 }
