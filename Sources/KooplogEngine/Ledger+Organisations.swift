@@ -67,7 +67,7 @@ final class UncheckedBox<Value>: @unchecked Sendable {
 /// neighbouring pages (the kernel's fault-around).
 final class SharedProgress: @unchecked Sendable {
     /// How many events a worker replays between calls of `add`.
-    static let step: UInt64 = 256
+    static let step: UInt64 = 64
     private let lock = NSLock()
     private var done: UInt64 = 0
     private var reported: UInt64 = 0
@@ -102,21 +102,24 @@ extension Ledger {
     /// short).
     func organisationJobs(_ txn: borrowing Transaction) throws -> [OrganisationJob] {
         let prefix = "org:"
-        return try log.streams(withPrefix: prefix, txn)
+        return try log.streams(withPrefix: prefix, txn) { environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
             .map { OrganisationJob(org: String($0.name.dropFirst(prefix.count)), events: $0.records) }
             .sorted { ($0.events, $1.org) > ($1.events, $0.org) }
     }
 
     /// Groups of organisations replayed together by one worker, each of at most
-    /// `Limits.replayGroupEvents` events (a larger organisation alone), largest first. Their events
+    /// `Limits.replayGroupEvents` events and at most an eighth of the events per worker (so every
+    /// worker has work till near the end), a larger organisation alone, largest first. Their events
     /// are read in one merged seq order, so reads that follow each other lie closer in the file and
     /// share the pages a fault brings in; memory holds the group's open entities.
-    func organisationGroups(_ jobs: [OrganisationJob]) -> [[OrganisationJob]] {
+    func organisationGroups(_ jobs: [OrganisationJob], workers: Int = Workers.count) -> [[OrganisationJob]] {
+        let total = jobs.reduce(0) { $0 + $1.events }
+        let budget = min(Limits.replayGroupEvents, total / (8 * max(1, workers)))
         var groups: [[OrganisationJob]] = []
         var current: [OrganisationJob] = []
         var events = 0
         for job in jobs {
-            if !current.isEmpty && events + job.events > Limits.replayGroupEvents {
+            if !current.isEmpty && events + job.events > budget {
                 groups.append(current)
                 current = []
                 events = 0
@@ -235,7 +238,8 @@ extension Ledger {
             // Counted outside the write: a write that needs a larger map runs its body again.
             events += outputs.joined().reduce(0) { $0 + $1.1 }
             try environment.write { txn in
-                for (org, _, states) in outputs.joined() {
+                for (index, (org, _, states)) in outputs.joined().enumerated() {
+                    if index % 64 == 63 { environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
                     for (name, bytes) in states {
                         try txn.put(modelsDatabase, ModelKeys.state(name, generation: generation, org: org), bytes)
                     }
@@ -273,6 +277,11 @@ extension Ledger {
                 return true
             }
         }
-        for key in keys { try txn.delete(modelsDatabase, key) }
+        for (index, key) in keys.enumerated() {
+            // Freeing a large state reads its first overflow page, and the fault maps 64 KiB
+            // around it: at 10^7 events that is a quarter of a GiB unless dropped now and then.
+            if index % 256 == 255 { environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
+            try txn.delete(modelsDatabase, key)
+        }
     }
 }

@@ -81,6 +81,7 @@ public final class Environment: @unchecked Sendable {
         let wanted = min(mapBytes, Environment.mapBytesMax)
         if LMDB.envMapSize(env) < wanted { try? LMDB.envSetMapSize(env, wanted) }
         try openDatabases(specs, create: mode == .create)
+        _ = mapRanges()
     }
 
     deinit { LMDB.envClose(handle) }
@@ -193,13 +194,22 @@ public final class Environment: @unchecked Sendable {
         // The shared map lock keeps the map where it is (it moves only under the exclusive lock).
         mapLock.lockShared()
         defer { mapLock.unlock() }
-        let size = LMDB.envMapSize(handle)
-        let ranges = rangesLock.withLock {
-            if mappedRanges.size != size { mappedRanges = (size, mappings(of: resolvedDataFile)) }
-            return mappedRanges.ranges
-        }
-        for (start, end) in ranges {
+        for (start, end) in mapRanges() {
             _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED)  // advice only: a refusal changes nothing
+        }
+    }
+
+    /// The map's address ranges, read again when its size changed. A new map is advised
+    /// `MADV_NOHUGEPAGE`: the page cache holds the file in large folios, and a fault would map a
+    /// whole 2 MiB folio at once (one replayed event could add 2 MiB to resident memory). Called
+    /// on opening and after every resize, with the map not moving meanwhile.
+    private func mapRanges() -> [(Int, Int)] {
+        let size = LMDB.envMapSize(handle)
+        return rangesLock.withLock {
+            if mappedRanges.size != size {
+                mappedRanges = (size, mappings(of: resolvedDataFile))
+            }
+            return mappedRanges.ranges
         }
     }
 
@@ -279,6 +289,7 @@ public final class Environment: @unchecked Sendable {
                 mapLock.lockExclusive()
                 defer { mapLock.unlock() }
                 try LMDB.envSetMapSize(handle, 0)
+                _ = mapRanges()
             } catch {
                 mapLock.unlock()
                 throw error
@@ -295,6 +306,7 @@ public final class Environment: @unchecked Sendable {
         let next = min(current + min(current, Limits.mapGrowthBytesMax), Environment.mapBytesMax)
         if next <= current { throw StoreError.mapFull.with("the ledger reached its largest map size \(current) bytes") }
         try LMDB.envSetMapSize(handle, next)
+        _ = mapRanges()
         mapGrowths += 1
     }
 }

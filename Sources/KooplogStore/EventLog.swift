@@ -147,15 +147,26 @@ public struct EventLog: Sendable {
     }
 
     /// The names of the streams that start with `prefix`, each with its number of records.
-    public func streams(withPrefix prefix: String, _ txn: borrowing Transaction) throws -> [(name: String, records: Int)] {
+    /// Positioning on each stream reads the first page of its own B-tree, and those lie all over
+    /// the file: `release` is called every 64 streams, to drop mapped pages.
+    public func streams(
+        withPrefix prefix: String, _ txn: borrowing Transaction, release: () -> Void = {}
+    ) throws -> [(name: String, records: Int)] {
         var names: [String] = []
         let start = Array(prefix.utf8)
         try txn.scan(streams, from: start, distinctKeys: true) { key, _ in
             guard key.starts(with: start) else { return false }
             names.append(String(decoding: key, as: UTF8.self))
+            if names.count % 64 == 0 { release() }
             return true
         }
-        return try names.map { ($0, try streamVersion($0, txn)) }
+        var result: [(name: String, records: Int)] = []
+        result.reserveCapacity(names.count)
+        for (index, name) in names.enumerated() {
+            if index % 64 == 63 { release() }
+            result.append((name, try streamVersion(name, txn)))
+        }
+        return result
     }
 
     /// How many records a stream holds (its version, for optimistic concurrency).
