@@ -165,6 +165,7 @@ extension Ledger {
         }
         progress.add(replayed % SharedProgress.step)
         for replay in replays where !replay.broken {
+            progress.add(0)  // a chance to drop mapped pages between organisations' comparisons
             try compareDue(replay, before: .max)
             replay.check.stateRecords = replay.state.count
             try compareRuleState(replay.state, org: replay.check.org, into: &replay.check, held.txn)
@@ -255,6 +256,8 @@ extension Ledger {
             try txn.scan(stateDatabase, from: start) { key, _ in
                 guard key.starts(with: start) else { return false }
                 cross += 1
+                // Millions of records at 10^7 events: keep the pages read from growing resident memory.
+                if cross % 1_024 == 0 { environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
                 return true
             }
         }
