@@ -151,7 +151,13 @@ extension Ledger {
         indexProblem: ((Int, StoreError) -> Void)? = nil,
         _ body: (Int, UInt64, Result<RecordedEvent, Refusal>) throws -> Bool
     ) throws {
-        let lists = try given ?? orgs.map { try log.streamSequences("org:\($0)", held.txn) }
+        // Each stream's own B-tree pages lie elsewhere in the file: memory is checked after each.
+        let lists =
+            try given
+            ?? orgs.map { org in
+                defer { environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
+                return try log.streamSequences("org:\(org)", held.txn)
+            }
         var next = [Int](repeating: 0, count: orgs.count)
         var done = lists.map { $0.isEmpty }
         while true {

@@ -36,7 +36,8 @@ extension Ledger {
         let checkpoints = try checkpoints(chainHeld.txn).filter { $0.value.version == ModelSet.version(of: $0.key) }
         let jobs = try organisationJobs(chainHeld.txn)
         let last = max(snapshot.head.seq, snapshot.lastSeq)
-        let shared = SharedProgress(progress) { [environment] in environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
+        let releaseIfAbove = { [environment] in environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
+        let shared = SharedProgress(progress, release: releaseIfAbove)
         enum Job: Sendable {
             case chain
             case organisations([OrganisationJob])
@@ -52,7 +53,7 @@ extension Ledger {
                 // The chain pass also counts each organisation's events, to check the org: index.
                 try {
                     var counts: [String: Int] = [:]
-                    let chain = try log.checkChain(chainHeld.txn, snapshot: snapshot, release: environment.releaseMappedPages) { view in
+                    let chain = try log.checkChain(chainHeld.txn, snapshot: snapshot, release: releaseIfAbove) { view in
                         counts[Self.organisation(of: view) ?? "?", default: 0] += 1
                     }
                     return .chain(chain, counts)

@@ -84,7 +84,10 @@ public final class Environment: @unchecked Sendable {
         _ = mapRanges()
     }
 
-    deinit { LMDB.envClose(handle) }
+    deinit {
+        LMDB.envClose(handle)
+        if statm >= 0 { close(statm) }
+    }
 
     /// Opens the named databases. An existing ledger is never written to on opening: its databases
     /// must be there (a foreign LMDB file is refused untouched).
@@ -213,20 +216,28 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
-    /// Drops the mapped pages when the process's resident memory (`/proc/self/statm`) is above
-    /// `budget` bytes: cheap enough to ask every few hundred records.
+    /// Drops the mapped pages when the process's resident memory (`/proc/self/statm`, read with
+    /// one `pread` on a descriptor kept open) is above `budget` bytes: cheap enough to ask every few
+    /// dozen records.
     public func releaseMappedPages(ifResidentAbove budget: Int) {
-        guard let file = fopen("/proc/self/statm", "r") else { return releaseMappedPages() }
-        var size = 0
-        var resident = 0
-        let read = withUnsafeMutablePointer(to: &size) { sizePointer in
-            withUnsafeMutablePointer(to: &resident) { residentPointer in
-                withVaList([sizePointer, residentPointer]) { vfscanf(file, "%ld %ld", $0) }
-            }
+        var text = (0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64)
+        let resident: Int? = withUnsafeMutableBytes(of: &text) { buffer in
+            let count = pread(statm, buffer.baseAddress, buffer.count - 1, 0)
+            guard count > 0 else { return nil }
+            // "size resident shared …" in pages: the second field.
+            let fields = buffer.prefix(count).split(separator: UInt8(ascii: " "), maxSplits: 2)
+            guard fields.count >= 2 else { return nil }
+            return Int(String(decoding: fields[1], as: UTF8.self))
         }
-        fclose(file)
-        if read != 2 || resident * Int(sysconf(Int32(_SC_PAGESIZE))) > budget { releaseMappedPages() }
+        guard let resident else { return releaseMappedPages() }
+        if resident * Environment.pageBytes > budget { releaseMappedPages() }
     }
+
+    private static let pageBytes = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// `/proc/self/statm`, open for the environment's life (-1 if it could not be opened: then
+    /// every check drops the pages).
+    private let statm = open("/proc/self/statm", O_RDONLY)
 
     /// The data file's mapped ranges and the map size they were read at (under `rangesLock`).
     private let rangesLock = Mutex()
