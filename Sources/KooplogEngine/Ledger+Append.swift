@@ -142,7 +142,7 @@ extension Ledger {
             for (index, event) in events.enumerated() {
                 // A large batch looks up rule state and indexes all over the file: drop the mapped
                 // pages read now and then (the transaction's own changes are in its dirty pages).
-                if index % 4_096 == 4_095 { environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
+                if index % 4_096 == 4_095 { environment.releaseMappedPagesOverBudget() }
                 let place = position(index, items?[index], event)
                 if let id = event.id {
                     if let existing = try log.sequence(forID: id, pointer.pointee) {

@@ -102,7 +102,7 @@ extension Ledger {
     /// short).
     func organisationJobs(_ txn: borrowing Transaction) throws -> [OrganisationJob] {
         let prefix = "org:"
-        return try log.streams(withPrefix: prefix, txn) { environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
+        return try log.streams(withPrefix: prefix, txn) { environment.releaseMappedPagesOverBudget() }
             .map { OrganisationJob(org: String($0.name.dropFirst(prefix.count)), events: $0.records) }
             .sorted { ($0.events, $1.org) > ($1.events, $0.org) }
     }
@@ -155,7 +155,7 @@ extension Ledger {
         let lists =
             try given
             ?? orgs.map { org in
-                defer { environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
+                defer { environment.releaseMappedPagesOverBudget() }
                 return try log.streamSequences("org:\(org)", held.txn)
             }
         var next = [Int](repeating: 0, count: orgs.count)
@@ -201,7 +201,7 @@ extension Ledger {
             return last + 1
         }
         let (head, jobs) = try environment.read { txn in (try log.checkedHead(txn), try organisationJobs(txn)) }
-        let shared = SharedProgress(progress) { [environment] in environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
+        let shared = SharedProgress(progress, release: environment.releaseMappedPagesOverBudget)
         // Batches of about a million events: their encoded states are what memory holds.
         var batches: [[[OrganisationJob]]] = [[]]
         var inBatch = 0
@@ -245,7 +245,7 @@ extension Ledger {
             events += outputs.joined().reduce(0) { $0 + $1.1 }
             try environment.write { txn in
                 for (index, (org, _, states)) in outputs.joined().enumerated() {
-                    if index % 64 == 63 { environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
+                    if index % 64 == 63 { environment.releaseMappedPagesOverBudget() }
                     for (name, bytes) in states {
                         try txn.put(modelsDatabase, ModelKeys.state(name, generation: generation, org: org), bytes)
                     }
@@ -286,7 +286,7 @@ extension Ledger {
         for (index, key) in keys.enumerated() {
             // Freeing a large state reads its first overflow page, and the fault maps 64 KiB
             // around it: at 10^7 events that is a quarter of a GiB unless dropped now and then.
-            if index % 256 == 255 { environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
+            if index % 256 == 255 { environment.releaseMappedPagesOverBudget() }
             try txn.delete(modelsDatabase, key)
         }
     }

@@ -36,8 +36,7 @@ extension Ledger {
         let checkpoints = try checkpoints(chainHeld.txn).filter { $0.value.version == ModelSet.version(of: $0.key) }
         let jobs = try organisationJobs(chainHeld.txn)
         let last = max(snapshot.head.seq, snapshot.lastSeq)
-        let releaseIfAbove = { [environment] in environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
-        let shared = SharedProgress(progress, release: releaseIfAbove)
+        let shared = SharedProgress(progress, release: environment.releaseMappedPagesOverBudget)
         enum Job: Sendable {
             case chain
             case organisations([OrganisationJob])
@@ -53,7 +52,7 @@ extension Ledger {
                 // The chain pass also counts each organisation's events, to check the org: index.
                 try {
                     var counts: [String: Int] = [:]
-                    let chain = try log.checkChain(chainHeld.txn, snapshot: snapshot, release: releaseIfAbove) { view in
+                    let chain = try log.checkChain(chainHeld.txn, snapshot: snapshot, release: environment.releaseMappedPagesOverBudget) { view in
                         counts[Self.organisation(of: view) ?? "?", default: 0] += 1
                     }
                     return .chain(chain, counts)
@@ -166,7 +165,7 @@ extension Ledger {
         }
         progress.add(replayed % SharedProgress.step)
         for replay in replays where !replay.broken {
-            progress.add(0)  // a chance to drop mapped pages between organisations' comparisons
+            environment.releaseMappedPagesOverBudget()  // between organisations' comparisons
             try compareDue(replay, before: .max)
             replay.check.stateRecords = replay.state.count
             try compareRuleState(replay.state, org: replay.check.org, into: &replay.check, held.txn)
@@ -258,7 +257,7 @@ extension Ledger {
                 guard key.starts(with: start) else { return false }
                 cross += 1
                 // Millions of records at 10^7 events: keep the pages read from growing resident memory.
-                if cross % 1_024 == 0 { environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget) }
+                if cross % 1_024 == 0 { environment.releaseMappedPagesOverBudget() }
                 return true
             }
         }

@@ -81,7 +81,6 @@ public final class Environment: @unchecked Sendable {
         let wanted = min(mapBytes, Environment.mapBytesMax)
         if LMDB.envMapSize(env) < wanted { try? LMDB.envSetMapSize(env, wanted) }
         try openDatabases(specs, create: mode == .create)
-        _ = mapRanges()
     }
 
     deinit {
@@ -203,9 +202,9 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// The map's address ranges (cached; read again from /proc when the map's size changed, which
-    /// is when LMDB remaps). Called on opening and after every resize, and by the page drop under
-    /// the shared map lock, so the map does not move meanwhile. (`MADV_NOHUGEPAGE` on the map was
-    /// tried: resident memory no lower, a rebuild at 10^6 a third slower.)
+    /// is when LMDB remaps). Called by the page drop under the shared map lock, so the map does not
+    /// move meanwhile. (`MADV_NOHUGEPAGE` on the map was tried: resident memory no lower, a
+    /// rebuild at 10^6 a third slower.)
     private func mapRanges() -> [(Int, Int)] {
         let size = LMDB.envMapSize(handle)
         return rangesLock.withLock {
@@ -217,9 +216,9 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// Drops the mapped pages when the process's resident memory (`/proc/self/statm`, read with
-    /// one `pread` on a descriptor kept open) is above `budget` bytes: cheap enough to ask every few
-    /// dozen records.
-    public func releaseMappedPages(ifResidentAbove budget: Int) {
+    /// one `pread` on a descriptor kept open) is above `Limits.residentBytesBudget`: cheap enough to
+    /// ask every few dozen records. Every long pass asks this, so one budget bounds them all.
+    public func releaseMappedPagesOverBudget() {
         var text = (0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64)
         let resident: Int? = withUnsafeMutableBytes(of: &text) { buffer in
             let count = pread(statm, buffer.baseAddress, buffer.count - 1, 0)
@@ -230,7 +229,7 @@ public final class Environment: @unchecked Sendable {
             return Int(String(decoding: fields[1], as: UTF8.self))
         }
         guard let resident else { return releaseMappedPages() }
-        if resident * Environment.pageBytes > budget { releaseMappedPages() }
+        if resident * Environment.pageBytes > Limits.residentBytesBudget { releaseMappedPages() }
     }
 
     private static let pageBytes = Int(sysconf(Int32(_SC_PAGESIZE)))
@@ -300,7 +299,6 @@ public final class Environment: @unchecked Sendable {
                 mapLock.lockExclusive()
                 defer { mapLock.unlock() }
                 try LMDB.envSetMapSize(handle, 0)
-                _ = mapRanges()
             } catch {
                 mapLock.unlock()
                 throw error
@@ -317,7 +315,6 @@ public final class Environment: @unchecked Sendable {
         let next = min(current + min(current, Limits.mapGrowthBytesMax), Environment.mapBytesMax)
         if next <= current { throw StoreError.mapFull.with("the ledger reached its largest map size \(current) bytes") }
         try LMDB.envSetMapSize(handle, next)
-        _ = mapRanges()
         mapGrowths += 1
     }
 }

@@ -118,7 +118,7 @@ public struct EventLog: Sendable {
         var next = max(from, 1)
         var going = true
         while going && next <= to {
-            environment.releaseMappedPages(ifResidentAbove: Limits.residentBytesBudget)
+            environment.releaseMappedPagesOverBudget()
             let chunkEnd = min(to, next &+ UInt64(Limits.readChunkRecords) &- 1)
             var seen: UInt64 = 0
             try environment.read { txn in
