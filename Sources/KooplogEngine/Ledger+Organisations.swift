@@ -131,21 +131,12 @@ extension Ledger {
         return groups
     }
 
-    /// Calls `body` with each event of `org` up to `head`, in seq order, read in `held`, decoded
-    /// or refused. An index entry without its record, or naming another organisation's event, is
-    /// an integrity error.
-    /// `seqs` replaces the index when given (verify, when the index disagrees with the log).
-    func forEachEvent(
-        of org: String, upTo head: UInt64, in held: SharedReadTransaction, seqs given: [UInt64]? = nil,
-        _ body: (UInt64, Result<RecordedEvent, Refusal>) throws -> Bool
-    ) throws {
-        try forEachEvent(of: [org], upTo: head, in: held, seqs: given.map { [$0] }) { _, seq, decoded in try body(seq, decoded) }
-    }
-
     /// Calls `body(index, seq, event)` with the events of several organisations up to `head`, in
-    /// one seq order (`index` into `orgs`); an organisation whose `body` returned false gets no
-    /// more. An index problem (see above) is thrown, or handed to `indexProblem` with the
-    /// organisation's index, which then gets no more events.
+    /// one seq order (`index` into `orgs`), read in `held`, decoded or refused; an organisation
+    /// whose `body` returned false gets no more. `seqs` replaces the `org:` indexes when given
+    /// (verify, when an index disagrees with the log). An index entry without its record, or naming
+    /// another organisation's event, is an integrity error: thrown, or handed to `indexProblem`
+    /// with the organisation's index, which then gets no more events.
     func forEachEvent(
         of orgs: [String], upTo head: UInt64, in held: SharedReadTransaction, seqs given: [[UInt64]]? = nil,
         indexProblem: ((Int, StoreError) -> Void)? = nil,

@@ -287,7 +287,6 @@ extension Ledger {
     }
 }
 
-/// What replaying one organisation found.
 /// One organisation's replay in verify: its rule state, its models and what was found so far.
 private final class OrganisationReplay {
     var check: OrganisationCheck
@@ -305,6 +304,7 @@ private final class OrganisationReplay {
     }
 }
 
+/// What replaying one organisation found.
 struct OrganisationCheck: Sendable {
     var org: String
     var events: UInt64 = 0
