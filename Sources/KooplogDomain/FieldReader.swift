@@ -28,13 +28,17 @@ public struct FieldReader {
 
     private static func object(_ value: JSON, parentPath: String, listPosition: Int) throws(Refusal) -> FieldReader {
         guard case .object(let object) = value else {
-            let path = listPosition > 0 ? "\(parentPath)[\(listPosition)]" : parentPath
-            throw Refusal(.wrongType, field: path, "must be an object {…}, not \(value.kindName)")
+            throw Refusal(.wrongType, field: path(parentPath, listPosition), "must be an object {…}, not \(value.kindName)")
         }
         return FieldReader(object, parentPath: parentPath, listPosition: listPosition)
     }
 
-    var path: String { listPosition > 0 ? "\(parentPath)[\(listPosition)]" : parentPath }
+    /// `lines[2]` for the second item of `lines`, the parent's path otherwise.
+    private static func path(_ parentPath: String, _ listPosition: Int) -> String {
+        listPosition > 0 ? "\(parentPath)[\(listPosition)]" : parentPath
+    }
+
+    var path: String { FieldReader.path(parentPath, listPosition) }
 
     func name(_ key: String) -> String {
         let path = self.path
