@@ -12,7 +12,7 @@ public enum JSONWriter {
 
     public static func write(_ value: JSON, into out: inout [UInt8]) {
         switch value {
-        case .null: out.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        case .null: append("null", to: &out)
         case .bool(let b): b ? append("true", to: &out) : append("false", to: &out)
         case .number(let text): out.append(contentsOf: text.utf8)
         case .string(let s): writeString(s, into: &out)
@@ -72,7 +72,8 @@ public enum JSONWriter {
         a.withUTF8Bytes { x in b.withUTF8Bytes { y in x.lexicographicallyPrecedes(y) } }
     }
 
-    private static func append(_ literal: StaticString, to out: inout [UInt8]) {
+    /// Appends a literal's UTF-8 bytes (JSON punctuation, `true`, `null`) without building an array.
+    public static func append(_ literal: StaticString, to out: inout [UInt8]) {
         out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 

@@ -27,7 +27,7 @@ public struct AppendResult: Sendable, Equatable {
     public var canonicalJSON: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(160)
-        func literal(_ text: StaticString) { out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)) }
+        func literal(_ text: StaticString) { JSONWriter.append(text, to: &out) }
         literal(duplicate ? #"{"duplicate":true,"hash":""# : #"{"hash":""#)
         hash.appendHex(to: &out)
         literal(#"","id":"#)
