@@ -15,33 +15,49 @@ public struct Event: Sendable, Equatable {
 
     public var type: String { body.type }
 
-    static let envelopeKeys: Set<String> = ["type", "org", "date", "id", "data"]
-
     /// Decodes one input event (SPEC.md §2). Refusals carry the field's path.
     public static func decode(_ value: JSON) throws(Refusal) -> Event {
-        guard case .object(let object) = value else {
+        let tape = JSONTape(value)
+        return try tape.withDocument(UnsafeBufferPointer(start: nil, count: 0)) { (document) throws(Refusal) in try decode(document.value()) }
+    }
+
+    /// Decodes one input event from a parsed input, where it lies.
+    public static func decode(_ value: JSONValue) throws(Refusal) -> Event {
+        guard value.kind == .object else {
             throw Refusal(.notAnObject, "an event must be a JSON object {…}, not \(value.kindName)")
         }
-        for key in object.keys where !envelopeKeys.contains(key) {
+        try value.forEachMember { (_, key, _) throws(Refusal) in
+            if isEnvelopeKey(key) { return true }
+            let name = key.text
             let hint =
-                ["seq", "recorded", "by", "v", "hash", "prev"].contains(key)
-                ? " (the ledger adds \(key) itself)" : ""
-            throw Refusal(.unknownField, field: key, "is not a field of an event\(hint); fields are type, org, date, id, data")
+                ["seq", "recorded", "by", "v", "hash", "prev"].contains(name)
+                ? " (the ledger adds \(name) itself)" : ""
+            throw Refusal(.unknownField, field: name, "is not a field of an event\(hint); fields are type, org, date, id, data")
         }
-        guard let typeValue = object["type"] else { throw Refusal(.missingField, field: "type", "is required, e.g. \"invoice.paid\"") }
-        guard case .string(let type) = typeValue else { throw Refusal(.wrongType, field: "type", "must be text, not \(typeValue.kindName)") }
-        let org = try decodeOrg(object["org"])
-        guard let dateValue = object["date"] else { throw Refusal(.missingField, field: "date", "is required (YYYY-MM-DD)") }
+        guard let typeValue = value["type"] else { throw Refusal(.missingField, field: "type", "is required, e.g. \"invoice.paid\"") }
+        guard let type = typeValue.stringValue else { throw Refusal(.wrongType, field: "type", "must be text, not \(typeValue.kindName)") }
+        let org = try decodeOrg(value["org"])
+        guard let dateValue = value["date"] else { throw Refusal(.missingField, field: "date", "is required (YYYY-MM-DD)") }
         let date = try FieldReader.checkedDate(dateValue, field: "date")
-        let id = try decodeID(object["id"])
-        guard let data = object["data"] else { throw Refusal(.missingField, field: "data", "is required (an object with the type's fields)") }
+        let id = try decodeID(value["id"])
+        guard let data = value["data"] else { throw Refusal(.missingField, field: "data", "is required (an object with the type's fields)") }
         let body = try EventCatalogue.decode(type: type, data: data)
         return Event(org: org, date: date, id: id, body: body)
     }
 
-    static func decodeOrg(_ value: JSON?) throws(Refusal) -> OrgNumber {
+    /// The keys of an input event (a switch over bytes: no string per key).
+    static func isEnvelopeKey(_ key: JSONValue) -> Bool {
+        switch key.bytes.count {
+        case 2: key.isString("id")
+        case 3: key.isString("org")
+        case 4: key.isString("type") || key.isString("date") || key.isString("data")
+        default: false
+        }
+    }
+
+    static func decodeOrg(_ value: JSONValue?) throws(Refusal) -> OrgNumber {
         guard let value else { throw Refusal(.missingField, field: "org", "is required (the organisation number NNNNNN-NNNN)") }
-        guard case .string(let text) = value else { throw Refusal(.wrongType, field: "org", "must be text \"NNNNNN-NNNN\", not \(value.kindName)") }
+        guard let text = value.stringValue else { throw Refusal(.wrongType, field: "org", "must be text \"NNNNNN-NNNN\", not \(value.kindName)") }
         switch OrgNumber.parse(text) {
         case .success(let org): return org
         case .failure(.shape):
@@ -54,9 +70,9 @@ public struct Event: Sendable, Equatable {
     }
 
     /// An idempotency key: 1–128 printable characters.
-    public static func decodeID(_ value: JSON?) throws(Refusal) -> String? {
-        guard let value, value != .null else { return nil }
-        guard case .string(let id) = value else { throw Refusal(.wrongType, field: "id", "must be text, not \(value.kindName)") }
+    public static func decodeID(_ value: JSONValue?) throws(Refusal) -> String? {
+        guard let value, !value.isNull else { return nil }
+        guard let id = value.stringValue else { throw Refusal(.wrongType, field: "id", "must be text, not \(value.kindName)") }
         try checkID(id)
         return id
     }
@@ -152,15 +168,25 @@ public struct RecordedEvent: Sendable, Equatable {
 
     /// Decodes a stored payload (any known schema version) back into the event.
     public static func decode(seq: UInt64, payload: some Collection<UInt8>, upcaster: Upcaster = .standard) throws(Refusal) -> RecordedEvent {
-        let value: JSON
+        // Contiguous bytes (an array, LMDB's page) are read where they lie.
+        let inPlace = payload.withContiguousStorageIfAvailable { bytes in
+            Result { () throws(Refusal) in try decode(seq: seq, bytes: bytes, upcaster: upcaster) }
+        }
+        if let inPlace { return try inPlace.get() }
+        return try Array(payload).withUnsafeBufferPointer { bytes in Result { () throws(Refusal) in try decode(seq: seq, bytes: bytes, upcaster: upcaster) } }
+            .get()
+    }
+
+    private static func decode(seq: UInt64, bytes: UnsafeBufferPointer<UInt8>, upcaster: Upcaster) throws(Refusal) -> RecordedEvent {
+        let tape: JSONTape
         do {
-            // Contiguous bytes (an array, LMDB's page) are parsed where they lie.
-            let inPlace = try payload.withContiguousStorageIfAvailable { (bytes) throws(JSONSyntaxError) in try JSONParser.parse(bytes) }
-            value = try inPlace ?? JSONParser.parse(Array(payload))
+            tape = try JSONParser.parseTape(bytes)
         } catch {
             throw Refusal(.malformedJSON, "stored payload of seq \(seq) is not JSON: \(error)")
         }
-        return try decode(seq: seq, envelope: value, allowing: [], upcaster: upcaster)
+        return try tape.withDocument(bytes) { (document) throws(Refusal) in
+            try decode(seq: seq, envelope: document.value(), allowing: [], upcaster: upcaster)
+        }
     }
 
     /// The organisation of a stored canonical payload without decoding it: the last `,"org":"`
@@ -182,10 +208,14 @@ public struct RecordedEvent: Sendable, Equatable {
         return nil
     }
 
-    /// The keys of a stored envelope (a switch: no hashing per event).
-    static func isStoredKey(_ key: String) -> Bool {
-        switch key {
-        case "by", "data", "date", "id", "org", "recorded", "type", "v": true
+    /// The keys of a stored envelope (a switch over bytes: no string, no hashing per event).
+    static func isStoredKey(_ key: JSONValue) -> Bool {
+        switch key.bytes.count {
+        case 1: key.isString("v")
+        case 2: key.isString("by") || key.isString("id")
+        case 3: key.isString("org")
+        case 4: key.isString("data") || key.isString("date") || key.isString("type")
+        case 8: key.isString("recorded")
         default: false
         }
     }
@@ -193,26 +223,44 @@ public struct RecordedEvent: Sendable, Equatable {
     /// Decodes a stored envelope object; `allowing` names extra keys to ignore (an export adds
     /// `seq`, `prev`, `hash`).
     public static func decode(seq: UInt64, envelope value: JSON, allowing extra: Set<String>, upcaster: Upcaster = .standard) throws(Refusal) -> RecordedEvent {
-        guard case .object(let object) = value else { throw Refusal(.notAnObject, "stored event \(seq) is not an object") }
-        for member in object.members where !isStoredKey(member.key) && (extra.isEmpty || !extra.contains(member.key)) {
-            throw Refusal(.unknownField, field: member.key, "is not a field of a stored event")
+        let tape = JSONTape(value)
+        return try tape.withDocument(UnsafeBufferPointer(start: nil, count: 0)) { (document) throws(Refusal) in
+            try decode(seq: seq, envelope: document.value(), allowing: extra, upcaster: upcaster)
         }
-        guard let type = object["type"]?.stringValue else { throw Refusal(.missingField, field: "type", "is required") }
-        guard let recorded = object["recorded"]?.stringValue, Timestamp.isValid(recorded) else {
+    }
+
+    static func decode(seq: UInt64, envelope value: JSONValue, allowing extra: Set<String>, upcaster: Upcaster) throws(Refusal) -> RecordedEvent {
+        guard value.kind == .object else { throw Refusal(.notAnObject, "stored event \(seq) is not an object") }
+        try value.forEachMember { (_, key, _) throws(Refusal) in
+            if isStoredKey(key) || (!extra.isEmpty && extra.contains(key.text)) { return true }
+            throw Refusal(.unknownField, field: key.text, "is not a field of a stored event")
+        }
+        guard let type = value["type"]?.stringValue else { throw Refusal(.missingField, field: "type", "is required") }
+        guard let recordedValue = value["recorded"], recordedValue.kind == .string, Timestamp.isValid(recordedValue.bytes) else {
             throw Refusal(.invalidValue, field: "recorded", "must be a UTC timestamp YYYY-MM-DDTHH:MM:SSZ")
         }
-        guard let by = object["by"]?.stringValue, !by.isEmpty else { throw Refusal(.missingField, field: "by", "is required") }
-        guard case .number(let versionText)? = object["v"], let version = Int(versionText) else {
+        guard let by = value["by"]?.stringValue, !by.isEmpty else { throw Refusal(.missingField, field: "by", "is required") }
+        guard let versionValue = value["v"], versionValue.kind == .number, let version = FieldReader.wholeNumber(versionValue.bytes) else {
             throw Refusal(.missingField, field: "v", "is required (the schema version)")
         }
-        let org = try Event.decodeOrg(object["org"])
-        guard let dateValue = object["date"] else { throw Refusal(.missingField, field: "date", "is required") }
+        let org = try Event.decodeOrg(value["org"])
+        guard let dateValue = value["date"] else { throw Refusal(.missingField, field: "date", "is required") }
         let date = try FieldReader.checkedDate(dateValue, field: "date")
-        let id = try Event.decodeID(object["id"])
-        guard case .object(let data)? = object["data"] else { throw Refusal(.missingField, field: "data", "is required") }
-        let lifted = try upcaster.upcast(type: type, version: version, data: data)
-        let body = try EventCatalogue.decode(type: type, data: .object(lifted))
-        return RecordedEvent(seq: seq, recorded: recorded, by: by, version: version, event: Event(org: org, date: date, id: id, body: body))
+        let id = try Event.decodeID(value["id"])
+        guard let data = value["data"], data.kind == .object else { throw Refusal(.missingField, field: "data", "is required") }
+        let body: EventBody
+        if version == upcaster.currentVersion(of: type) {
+            body = try EventCatalogue.decode(type: type, data: data)
+        } else {
+            // An older version: lift its data as a tree, then read it like today's.
+            guard case .object(let object) = data.json else { throw Refusal(.missingField, field: "data", "is required") }
+            let lifted = JSONTape(.object(try upcaster.upcast(type: type, version: version, data: object)))
+            body = try lifted.withDocument(UnsafeBufferPointer(start: nil, count: 0)) { (document) throws(Refusal) in
+                try EventCatalogue.decode(type: type, data: document.value())
+            }
+        }
+        return RecordedEvent(
+            seq: seq, recorded: recordedValue.text, by: by, version: version, event: Event(org: org, date: date, id: id, body: body))
     }
 }
 
@@ -226,13 +274,14 @@ public enum Timestamp {
         return "\(y)-\(two(m))-\(two(d))T\(two(secondOfDay / 3600)):\(two(secondOfDay / 60 % 60)):\(two(secondOfDay % 60))Z"
     }
 
-    public static func isValid(_ text: String) -> Bool {
-        text.withUTF8Bytes { b in
-            guard b.count == 20, b[10] == UInt8(ascii: "T"), b[19] == UInt8(ascii: "Z"), b[13] == 0x3A, b[16] == 0x3A,
-                CalendarDate.parse(UnsafeBufferPointer(rebasing: b[0..<10])) != nil
-            else { return false }
-            return [11, 12, 14, 15, 17, 18].allSatisfy { b[$0] >= 0x30 && b[$0] <= 0x39 }
-        }
+    public static func isValid(_ text: String) -> Bool { text.withUTF8Bytes { isValid($0) } }
+
+    public static func isValid(_ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard b.count == 20, b[10] == UInt8(ascii: "T"), b[19] == UInt8(ascii: "Z"), b[13] == 0x3A, b[16] == 0x3A,
+            CalendarDate.parse(UnsafeBufferPointer(rebasing: b[0..<10])) != nil
+        else { return false }
+        func digit(_ i: Int) -> Bool { b[i] >= 0x30 && b[i] <= 0x39 }
+        return digit(11) && digit(12) && digit(14) && digit(15) && digit(17) && digit(18)
     }
 
     /// Howard Hinnant's days-to-civil.

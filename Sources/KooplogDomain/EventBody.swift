@@ -104,7 +104,7 @@ public enum EventCatalogue {
     public static var types: [String] { decoders.keys.sorted() }
 
     /// Decodes a type's `data` object (current version).
-    public static func decode(type: String, data: JSON) throws(Refusal) -> EventBody {
+    public static func decode(type: String, data: JSONValue) throws(Refusal) -> EventBody {
         guard let decoder = decoders[type] else {
             throw Refusal(.unknownType, field: "type", "\"\(type)\" is not an event type; known types: \(types.joined(separator: ", "))")
         }

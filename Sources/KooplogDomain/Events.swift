@@ -217,7 +217,7 @@ public struct PlacementChanged: EventPayload {
         form = try r.optionalChoice("form", WorkForm.self)
         extent = try r.optionalInteger("extent", range: 1...100)
         if let value = r.optionalValue("subsidy") {
-            if value == .string("none") {
+            if value.isString("none") {
                 subsidy = SubsidyChange.none
             } else {
                 subsidy = .set(try FieldReader.checkedChoice(value, field: "data.subsidy", Subsidy.self))

@@ -3,7 +3,7 @@
 /// valid object allocates nothing of its own: the fields read are bits, and paths are written
 /// only when a refusal needs one.
 public struct FieldReader {
-    private let object: JSONObject
+    private let object: JSONValue
     private let parentPath: String
     /// The position in a list (1-based) this object has, or 0.
     private let listPosition: Int
@@ -12,25 +12,21 @@ public struct FieldReader {
     /// Keys asked for but absent, and read members past the 64th: only for messages.
     private var otherKeys: [String] = []
 
-    public init(_ object: JSONObject, path: String) {
-        self.init(object, parentPath: path, listPosition: 0)
-    }
-
-    private init(_ object: JSONObject, parentPath: String, listPosition: Int) {
+    private init(_ object: JSONValue, parentPath: String, listPosition: Int) {
         self.object = object
         self.parentPath = parentPath
         self.listPosition = listPosition
     }
 
-    public static func object(_ value: JSON, path: String) throws(Refusal) -> FieldReader {
+    public static func object(_ value: JSONValue, path: String) throws(Refusal) -> FieldReader {
         try object(value, parentPath: path, listPosition: 0)
     }
 
-    private static func object(_ value: JSON, parentPath: String, listPosition: Int) throws(Refusal) -> FieldReader {
-        guard case .object(let object) = value else {
+    private static func object(_ value: JSONValue, parentPath: String, listPosition: Int) throws(Refusal) -> FieldReader {
+        guard value.kind == .object else {
             throw Refusal(.wrongType, field: path(parentPath, listPosition), "must be an object {…}, not \(value.kindName)")
         }
-        return FieldReader(object, parentPath: parentPath, listPosition: listPosition)
+        return FieldReader(value, parentPath: parentPath, listPosition: listPosition)
     }
 
     /// `lines[2]` for the second item of `lines`, the parent's path otherwise.
@@ -45,12 +41,12 @@ public struct FieldReader {
         return path.isEmpty ? key : "\(path).\(key)"
     }
 
-    public func has(_ key: String) -> Bool { object[key] != nil }
+    public func has(_ key: String) -> Bool { object.member(key) != nil }
 
     // MARK: raw access
 
-    public mutating func optionalValue(_ key: String) -> JSON? {
-        guard let position = object.members.firstIndex(where: { $0.key == key }) else {
+    public mutating func optionalValue(_ key: String) -> JSONValue? {
+        guard let (position, value) = object.member(key) else {
             if !otherKeys.contains(key) { otherKeys.append(key) }
             return nil
         }
@@ -59,27 +55,34 @@ public struct FieldReader {
         } else if !otherKeys.contains(key) {
             otherKeys.append(key)
         }
-        let value = object.members[position].value
-        return value == .null ? nil : value
+        return value.isNull ? nil : value
     }
 
-    public mutating func value(_ key: String) throws(Refusal) -> JSON {
+    public mutating func value(_ key: String) throws(Refusal) -> JSONValue {
         guard let value = optionalValue(key) else {
             throw Refusal(.missingField, field: name(key), "is required")
         }
         return value
     }
 
-    private func wasRead(_ position: Int) -> Bool {
-        position < 64 ? readMembers & (1 << UInt64(position)) != 0 : otherKeys.contains(object.members[position].key)
-    }
-
     /// Refuses fields that no decoder read.
     public func finish() throws(Refusal) {
-        for position in object.members.indices where !wasRead(position) {
-            let read = object.members.indices.filter(wasRead).map { object.members[$0].key }
+        let count = object.count
+        if count < 64 && readMembers == (1 << UInt64(count)) - 1 { return }
+        var unread: String?
+        var read: [String] = []
+        try object.forEachMember { (position, key, _) throws(Refusal) in
+            let wasRead = position < 64 ? readMembers & (1 << UInt64(position)) != 0 : otherKeys.contains(key.text)
+            if wasRead {
+                read.append(key.text)
+            } else if unread == nil {
+                unread = key.text
+            }
+            return true
+        }
+        if let unread {
             let known = Set(read + otherKeys).sorted().joined(separator: ", ")
-            throw Refusal(.unknownField, field: name(object.members[position].key), "is not a known field here (known: \(known))")
+            throw Refusal(.unknownField, field: name(unread), "is not a known field here (known: \(known))")
         }
     }
 
@@ -94,15 +97,14 @@ public struct FieldReader {
         return try checkedString(value, key: key, maxLength: maxLength)
     }
 
-    private func checkedString(_ value: JSON, key: String, maxLength: Int) throws(Refusal) -> String {
-        guard case .string(let text) = value else {
+    private func checkedString(_ value: JSONValue, key: String, maxLength: Int) throws(Refusal) -> String {
+        guard value.kind == .string else {
             throw Refusal(.wrongType, field: name(key), "must be text in double quotes, not \(value.kindName)")
         }
         // The usual text: not blank, no control bytes, and short enough counted in bytes.
-        let plain = text.withUTF8Bytes { b in
-            b.count <= maxLength && b.contains { $0 != 0x20 } && !b.contains { $0 < 0x20 || $0 == 0x7F }
-        }
-        if plain { return text }
+        let b = value.bytes
+        let text = value.text
+        if b.count <= maxLength && b.contains(where: { $0 != 0x20 }) && !b.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return text }
         if text.unicodeScalars.allSatisfy({ $0 == " " }) {
             throw Refusal(.invalidValue, field: name(key), "must not be empty")
         }
@@ -137,7 +139,7 @@ public struct FieldReader {
             if let defaultValue { return defaultValue }
             throw Refusal(.missingField, field: name(key), "is required (true or false)")
         }
-        guard case .bool(let flag) = value else {
+        guard let flag = value.boolValue else {
             throw Refusal(.wrongType, field: name(key), "must be true or false, not \(value.kindName)")
         }
         return flag
@@ -146,7 +148,7 @@ public struct FieldReader {
     /// A whole number; `allowText` also takes it in double quotes (fiscal years: `"2025"`).
     public mutating func integer(_ key: String, range: ClosedRange<Int>, allowText: Bool = false) throws(Refusal) -> Int {
         let value = try value(key)
-        if case .string = value, !allowText {
+        if value.kind == .string, !allowText {
             throw Refusal(.wrongType, field: name(key), "must be a whole number without quotes, not text")
         }
         return try FieldReader.checkedInteger(value, field: name(key), range: range)
@@ -154,19 +156,16 @@ public struct FieldReader {
 
     public mutating func optionalInteger(_ key: String, range: ClosedRange<Int>) throws(Refusal) -> Int? {
         guard let value = optionalValue(key) else { return nil }
-        if case .string = value { throw Refusal(.wrongType, field: name(key), "must be a whole number without quotes, not text") }
+        if value.kind == .string { throw Refusal(.wrongType, field: name(key), "must be a whole number without quotes, not text") }
         return try FieldReader.checkedInteger(value, field: name(key), range: range)
     }
 
-    static func checkedInteger(_ value: JSON, field: @autoclosure () -> String, range: ClosedRange<Int>) throws(Refusal) -> Int {
-        let text: String
-        switch value {
-        case .number(let t): text = t
-        case .string(let t): text = t
-        default: throw Refusal(.wrongType, field: field(), "must be a whole number, not \(value.kindName)")
+    static func checkedInteger(_ value: JSONValue, field: @autoclosure () -> String, range: ClosedRange<Int>) throws(Refusal) -> Int {
+        guard value.kind == .number || value.kind == .string else {
+            throw Refusal(.wrongType, field: field(), "must be a whole number, not \(value.kindName)")
         }
-        guard let number = Int(text) else {
-            throw Refusal(.invalidValue, field: field(), "\"\(text)\" is not a whole number")
+        guard let number = wholeNumber(value.bytes) else {
+            throw Refusal(.invalidValue, field: field(), "\"\(value.text)\" is not a whole number")
         }
         guard range.contains(number) else {
             throw Refusal(.invalidValue, field: field(), "\(number) is out of range: \(range.lowerBound)–\(range.upperBound)")
@@ -178,12 +177,12 @@ public struct FieldReader {
         try FieldReader.checkedDate(try value(key), field: name(key))
     }
 
-    public static func checkedDate(_ value: JSON, field: @autoclosure () -> String) throws(Refusal) -> CalendarDate {
-        guard case .string(let text) = value else {
+    public static func checkedDate(_ value: JSONValue, field: @autoclosure () -> String) throws(Refusal) -> CalendarDate {
+        guard value.kind == .string else {
             throw Refusal(.wrongType, field: field(), "must be a date \"YYYY-MM-DD\" in double quotes, not \(value.kindName)")
         }
-        guard let date = CalendarDate(text) else {
-            throw Refusal(.invalidDate, field: field(), "\"\(text)\" is not a real calendar date; write YYYY-MM-DD, e.g. 2025-03-14")
+        guard let date = CalendarDate.parse(value.bytes) else {
+            throw Refusal(.invalidDate, field: field(), "\"\(value.text)\" is not a real calendar date; write YYYY-MM-DD, e.g. 2025-03-14")
         }
         return date
     }
@@ -198,13 +197,14 @@ public struct FieldReader {
         return try FieldReader.checkedMoney(value, field: name(key), allowNegative: false, allowZero: allowZero)
     }
 
-    public static func checkedMoney(_ value: JSON, field: @autoclosure () -> String, allowNegative: Bool, allowZero: Bool) throws(Refusal) -> Money {
-        guard case .string(let text) = value else {
+    public static func checkedMoney(_ value: JSONValue, field: @autoclosure () -> String, allowNegative: Bool, allowZero: Bool) throws(Refusal) -> Money {
+        guard value.kind == .string else {
             throw Refusal(
                 .wrongType, field: field(),
                 "must be an amount in double quotes, e.g. \"12500.00\", not \(value.kindName) (amounts are never floating point)")
         }
-        switch Money.parse(text) {
+        var text: String { value.text }
+        switch Money.parse(value.bytes) {
         case .failure(.tooManyDecimals):
             throw Refusal(.invalidAmount, field: field(), "\"\(text)\" has more than two decimals (öre)")
         case .failure(.tooLarge):
@@ -233,10 +233,10 @@ public struct FieldReader {
         return try FieldReader.checkedChoice(value, field: name(key), type)
     }
 
-    static func checkedChoice<E: RawRepresentable & CaseIterable>(_ value: JSON, field: @autoclosure () -> String, _ type: E.Type) throws(Refusal) -> E
+    static func checkedChoice<E: RawRepresentable & CaseIterable>(_ value: JSONValue, field: @autoclosure () -> String, _ type: E.Type) throws(Refusal) -> E
     where E.RawValue == String {
         var allowed: String { E.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ") }
-        guard case .string(let text) = value else {
+        guard let text = value.stringValue else {
             throw Refusal(.wrongType, field: field(), "must be one of \(allowed), not \(value.kindName)")
         }
         guard let choice = E(rawValue: text) else {
@@ -255,17 +255,13 @@ public struct FieldReader {
         return try FieldReader.checkedAccount(value, field: name(key))
     }
 
-    static func checkedAccount(_ value: JSON, field: @autoclosure () -> String) throws(Refusal) -> Account {
-        let text: String
-        switch value {
-        case .string(let t): text = t
-        case .number(let t): text = t
-        default: throw Refusal(.wrongType, field: field(), "must be a four-digit BAS account such as \"1930\", not \(value.kindName)")
+    static func checkedAccount(_ value: JSONValue, field: @autoclosure () -> String) throws(Refusal) -> Account {
+        guard value.kind == .string || value.kind == .number else {
+            throw Refusal(.wrongType, field: field(), "must be a four-digit BAS account such as \"1930\", not \(value.kindName)")
         }
-        guard text.utf8.count == 4, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let number = Int(text),
-            (1000...8999).contains(number)
-        else {
-            throw Refusal(.invalidAccount, field: field(), "\"\(text)\" is not a BAS account; use four digits 1000–8999, e.g. \"1930\"")
+        let digits = value.bytes
+        guard digits.count == 4, let number = wholeNumber(digits), (1000...8999).contains(number) else {
+            throw Refusal(.invalidAccount, field: field(), "\"\(value.text)\" is not a BAS account; use four digits 1000–8999, e.g. \"1930\"")
         }
         return Account(number)
     }
@@ -287,12 +283,13 @@ public struct FieldReader {
     }
 
     private func checkedList<T>(
-        _ value: JSON, key: String, minCount: Int, maxCount: Int,
+        _ value: JSONValue, key: String, minCount: Int, maxCount: Int,
         _ element: (inout FieldReader) throws(Refusal) -> T
     ) throws(Refusal) -> [T] {
-        guard case .array(let items) = value else {
+        guard value.kind == .array else {
             throw Refusal(.wrongType, field: name(key), "must be a list [ … ], not \(value.kindName)")
         }
+        let items = value.items
         guard items.count >= minCount else {
             throw Refusal(.missingField, field: name(key), "needs at least \(minCount) entr\(minCount == 1 ? "y" : "ies")")
         }
@@ -308,6 +305,30 @@ public struct FieldReader {
             try reader.finish()
         }
         return result
+    }
+}
+
+extension FieldReader {
+    /// The value of `[+-]?[0-9]+` as `Int(_:)` reads it, without a string; nil otherwise.
+    static func wholeNumber(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        var index = 0
+        var negative = false
+        if let first = bytes.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            index = 1
+        }
+        guard index < bytes.count else { return nil }
+        var value = 0
+        while index < bytes.count {
+            let digit = bytes[index] &- 0x30
+            guard digit < 10 else { return nil }
+            let (times, overflow1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflow2) = negative ? times.subtractingReportingOverflow(Int(digit)) : times.addingReportingOverflow(Int(digit))
+            guard !overflow1, !overflow2 else { return nil }
+            value = sum
+            index += 1
+        }
+        return value
     }
 }
 

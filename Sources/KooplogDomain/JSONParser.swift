@@ -7,7 +7,8 @@ public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertib
 }
 
 /// A strict RFC 8259 parser over UTF-8 bytes: no trailing commas, no comments, no duplicate keys,
-/// depth at most `depthMax`. Numbers keep their text.
+/// depth at most `depthMax`, text checked to be UTF-8. Numbers keep their text. It writes a
+/// `JSONTape` (decoders read fields from it in place); `parse` builds a `JSON` tree from that.
 public struct JSONParser {
     public static let depthMax = 32
 
@@ -16,8 +17,16 @@ public struct JSONParser {
     private var index = 0
     private var line = 1
     private var lineStart = 0
+    private var tape: JSONTape
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, tape: consuming JSONTape) throws(JSONSyntaxError) {
+        self.bytes = bytes
+        self.tape = tape
+        self.tape.removeAll()
+        // About one node per eight bytes of an event; growing the array costs more than this.
+        self.tape.nodes.reserveCapacity(min(bytes.count / 6 + 8, 1 << 16))
+        guard bytes.count < Int(UInt32.max) else { throw error("the input is larger than 4 GiB") }
+    }
 
     /// Parses exactly one value (surrounded by whitespace only).
     public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSON {
@@ -26,25 +35,35 @@ public struct JSONParser {
 
     /// Parses exactly one value (surrounded by whitespace only) from borrowed bytes.
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> JSON {
-        var parser = JSONParser(bytes)
-        parser.skipWhitespace()
-        let value = try parser.value(depth: 0)
-        parser.skipWhitespace()
-        if !parser.atEnd { throw parser.error("unexpected text after the JSON value") }
-        return value
+        let tape = try parseTape(bytes)
+        return tape.withDocument(bytes) { $0.value().json }
     }
 
     public static func parse(_ text: String) throws(JSONSyntaxError) -> JSON { try parse(Array(text.utf8)) }
 
+    /// Parses exactly one value into a tape (reusing `tape`'s storage) whose root is node 0.
+    public static func parseTape(_ bytes: UnsafeBufferPointer<UInt8>, reusing tape: consuming JSONTape = JSONTape()) throws(JSONSyntaxError) -> JSONTape {
+        var parser = try JSONParser(bytes, tape: tape)
+        parser.skipWhitespace()
+        try parser.value(depth: 0)
+        parser.skipWhitespace()
+        if !parser.atEnd { throw parser.error("unexpected text after the JSON value") }
+        return parser.tape
+    }
+
     /// Parses an input of events: one object, one array of objects, or a sequence of values
     /// separated by whitespace (NDJSON). Returns each value with the line it starts on.
     public static func parseDocuments(_ bytes: [UInt8]) throws(JSONSyntaxError) -> [(value: JSON, line: Int)] {
-        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) in try parseDocuments(buffer) }
+        try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) in
+            let (tape, documents) = try parseDocumentTape(buffer)
+            return tape.withDocument(buffer) { document in documents.map { (document.value(at: $0.node).json, $0.line) } }
+        }
     }
 
-    private static func parseDocuments(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> [(value: JSON, line: Int)] {
-        var parser = JSONParser(bytes)
-        var result: [(JSON, Int)] = []
+    /// `parseDocuments` into one tape: each document's first node and the line it starts on.
+    public static func parseDocumentTape(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> (tape: JSONTape, documents: [(node: Int, line: Int)]) {
+        var parser = try JSONParser(bytes, tape: JSONTape())
+        var result: [(Int, Int)] = []
         parser.skipWhitespace()
         if parser.peek == UInt8(ascii: "[") {
             parser.advance()
@@ -54,8 +73,8 @@ public struct JSONParser {
             } else {
                 while true {
                     parser.skipWhitespace()
-                    let line = parser.line
-                    result.append((try parser.value(depth: 1), line))
+                    result.append((parser.tape.nodes.count, parser.line))
+                    try parser.value(depth: 1)
                     parser.skipWhitespace()
                     if parser.peek == UInt8(ascii: ",") {
                         parser.advance()
@@ -70,14 +89,14 @@ public struct JSONParser {
             }
             parser.skipWhitespace()
             if !parser.atEnd { throw parser.error("unexpected text after the list of events") }
-            return result
+            return (parser.tape, result)
         }
         while !parser.atEnd {
-            let line = parser.line
-            result.append((try parser.value(depth: 0), line))
+            result.append((parser.tape.nodes.count, parser.line))
+            try parser.value(depth: 0)
             parser.skipWhitespace()
         }
-        return result
+        return (parser.tape, result)
     }
 
     // MARK: machinery
@@ -104,25 +123,67 @@ public struct JSONParser {
         }
     }
 
-    private mutating func value(depth: Int) throws(JSONSyntaxError) -> JSON {
+    private mutating func value(depth: Int) throws(JSONSyntaxError) {
         guard depth <= JSONParser.depthMax else { throw error("nested deeper than \(JSONParser.depthMax) levels") }
         guard let c = peek else { throw error("unexpected end of input, expected a value") }
         switch c {
-        case UInt8(ascii: "{"): return .object(try object(depth: depth))
-        case UInt8(ascii: "["): return .array(try array(depth: depth))
-        case UInt8(ascii: "\""): return .string(try string())
+        case UInt8(ascii: "{"): try object(depth: depth)
+        case UInt8(ascii: "["): try array(depth: depth)
+        case UInt8(ascii: "\""): try string()
         case UInt8(ascii: "t"):
             try literal("true")
-            return .bool(true)
+            scalar(.bool, start: 1, length: 0)
         case UInt8(ascii: "f"):
             try literal("false")
-            return .bool(false)
+            scalar(.bool, start: 0, length: 0)
         case UInt8(ascii: "n"):
             try literal("null")
-            return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try number())
+            scalar(.null, start: 0, length: 0)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number()
         default: throw error("unexpected character \(JSONParser.show(c)), expected a value")
         }
+    }
+
+    private mutating func scalar(_ kind: JSONTape.Kind, start: Int, length: Int, inSide: Bool = false) {
+        let end = UInt32(tape.nodes.count + 1)
+        tape.nodes.append(JSONTape.Node(kind: kind, inSide: inSide, start: UInt32(start), length: UInt32(length), end: end))
+    }
+
+    /// Starts a container's node; `close` fills in its count and end.
+    private mutating func open(_ kind: JSONTape.Kind) -> Int {
+        tape.nodes.append(JSONTape.Node(kind: kind, inSide: false, start: 0, length: 0, end: 0))
+        return tape.nodes.count - 1
+    }
+
+    private mutating func close(_ node: Int, count: Int) {
+        tape.nodes[node].length = UInt32(count)
+        tape.nodes[node].end = UInt32(tape.nodes.count)
+    }
+
+    /// The input bytes of a string node without escapes.
+    private func inputBytes(_ node: Int) -> UnsafeBufferPointer<UInt8> {
+        let n = tape.nodes[node]
+        return UnsafeBufferPointer(rebasing: bytes[Int(n.start)..<Int(n.start + n.length)])
+    }
+
+    private func keyText(_ node: Int) -> String {
+        let n = tape.nodes[node]
+        if n.inSide { return String(decoding: tape.side[Int(n.start)..<Int(n.start + n.length)], as: UTF8.self) }
+        return String(decoding: bytes[Int(n.start)..<Int(n.start + n.length)], as: UTF8.self)
+    }
+
+    /// Whether an earlier key of the object starting at `object` equals the key at `key`.
+    private func isRepeated(_ key: Int, in object: Int, members: Int) -> Bool {
+        let n = tape.nodes[key]
+        var other = object + 1
+        for _ in 0..<members {
+            let o = tape.nodes[other]
+            if o.length == n.length, o.inSide || n.inSide ? keyText(other) == keyText(key) : inputBytes(other).elementsEqual(inputBytes(key)) {
+                return true
+            }
+            other = Int(tape.nodes[other + 1].end)
+        }
+        return false
     }
 
     private mutating func literal(_ word: StaticString) throws(JSONSyntaxError) {
@@ -133,25 +194,27 @@ public struct JSONParser {
         index += text.count
     }
 
-    private mutating func object(depth: Int) throws(JSONSyntaxError) -> JSONObject {
+    private mutating func object(depth: Int) throws(JSONSyntaxError) {
         advance()
-        var object = JSONObject()
-        object.members.reserveCapacity(8)  // one allocation for the usual object, not four
+        let node = open(.object)
+        var count = 0
         skipWhitespace()
         if peek == UInt8(ascii: "}") {
             advance()
-            return object
+            return close(node, count: 0)
         }
         while true {
             skipWhitespace()
             guard peek == UInt8(ascii: "\"") else { throw error("expected a field name in double quotes") }
-            let key = try string()
-            if object[key] != nil { throw error("field \"\(key)\" appears twice") }
+            let key = tape.nodes.count
+            try string()
+            if isRepeated(key, in: node, members: count) { throw error("field \"\(keyText(key))\" appears twice") }
             skipWhitespace()
-            guard peek == UInt8(ascii: ":") else { throw error("expected : after field name \"\(key)\"") }
+            guard peek == UInt8(ascii: ":") else { throw error("expected : after field name \"\(keyText(key))\"") }
             advance()
             skipWhitespace()
-            object.members.append((key, try value(depth: depth + 1)))
+            try value(depth: depth + 1)
+            count += 1
             skipWhitespace()
             if peek == UInt8(ascii: ",") {
                 advance()
@@ -159,24 +222,25 @@ public struct JSONParser {
             }
             if peek == UInt8(ascii: "}") {
                 advance()
-                return object
+                return close(node, count: count)
             }
-            throw error("expected , or } after field \"\(key)\"")
+            throw error("expected , or } after field \"\(keyText(key))\"")
         }
     }
 
-    private mutating func array(depth: Int) throws(JSONSyntaxError) -> [JSON] {
+    private mutating func array(depth: Int) throws(JSONSyntaxError) {
         advance()
-        var array = [JSON]()
-        array.reserveCapacity(4)
+        let node = open(.array)
+        var count = 0
         skipWhitespace()
         if peek == UInt8(ascii: "]") {
             advance()
-            return array
+            return close(node, count: 0)
         }
         while true {
             skipWhitespace()
-            array.append(try value(depth: depth + 1))
+            try value(depth: depth + 1)
+            count += 1
             skipWhitespace()
             if peek == UInt8(ascii: ",") {
                 advance()
@@ -184,13 +248,13 @@ public struct JSONParser {
             }
             if peek == UInt8(ascii: "]") {
                 advance()
-                return array
+                return close(node, count: count)
             }
             throw error("expected , or ] in a list")
         }
     }
 
-    private mutating func number() throws(JSONSyntaxError) -> String {
+    private mutating func number() throws(JSONSyntaxError) {
         let start = index
         if peek == UInt8(ascii: "-") { advance() }
         guard let first = peek, JSONParser.isDigit(first) else { throw error("a number needs a digit") }
@@ -207,20 +271,32 @@ public struct JSONParser {
             guard let c = peek, JSONParser.isDigit(c) else { throw error("a digit must follow the exponent") }
             while let c = peek, JSONParser.isDigit(c) { advance() }
         }
-        return String(decoding: bytes[start..<index], as: UTF8.self)
+        scalar(.number, start: start, length: index - start)
     }
 
-    private mutating func string() throws(JSONSyntaxError) -> String {
+    private mutating func string() throws(JSONSyntaxError) {
         advance()
-        var out = [UInt8]()
         let start = index
-        // Fast path: no escapes.
-        while let c = peek, c != UInt8(ascii: "\""), c != UInt8(ascii: "\\"), c >= 0x20 { advance() }
-        if peek == UInt8(ascii: "\"") {
-            let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
-            advance()
-            return try validUTF8(slice)
+        // Fast path: no escapes; ASCII needs no UTF-8 check.
+        var ascii = true
+        if let base = bytes.baseAddress {
+            let count = bytes.count
+            var i = index
+            while i < count {
+                let c = base[i]
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
+                if c >= 0x80 { ascii = false }
+                i += 1
+            }
+            index = i
         }
+        if peek == UInt8(ascii: "\"") {
+            if !ascii { try checkUTF8(UnsafeBufferPointer(rebasing: bytes[start..<index])) }
+            scalar(.string, start: start, length: index - start)
+            advance()
+            return
+        }
+        var out = [UInt8]()
         out.append(contentsOf: bytes[start..<index])
         while true {
             guard let c = peek else { throw error("text is not closed with a double quote") }
@@ -264,14 +340,16 @@ public struct JSONParser {
             default: throw error("unknown escape \\\(JSONParser.show(e))")
             }
         }
-        return try out.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) in try validUTF8(buffer) }
+        try out.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) in try checkUTF8(buffer) }
+        let sideStart = tape.side.count
+        tape.side.append(contentsOf: out)
+        scalar(.string, start: sideStart, length: out.count, inSide: true)
     }
 
-    private func validUTF8(_ slice: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> String {
-        // ASCII is always valid UTF-8: decode it without the validating (slower, generic) path.
-        if slice.allSatisfy({ $0 < 0x80 }) { return String(decoding: slice, as: UTF8.self) }
-        guard let text = String(validating: slice, as: UTF8.self) else { throw error("text is not valid UTF-8") }
-        return text
+    private func checkUTF8(_ slice: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) {
+        // ASCII is always valid UTF-8: no need for the validating (slower, generic) path.
+        if slice.allSatisfy({ $0 < 0x80 }) { return }
+        guard String(validating: slice, as: UTF8.self) != nil else { throw error("text is not valid UTF-8") }
     }
 
     private mutating func hex4() throws(JSONSyntaxError) -> UInt32 {

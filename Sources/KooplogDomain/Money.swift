@@ -77,40 +77,41 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// Parses the JSON form: `12500`, `12500.5`, `12500.50`, `-3.25` (at most two decimals).
     public static func parse(_ text: String) -> Result<Money, ParseProblem> {
-        parse(Array(text.utf8), decimalSeparator: UInt8(ascii: "."), allowGrouping: false)
+        text.withUTF8Bytes { parse($0) }
+    }
+
+    /// `parse(_:)` over UTF-8 bytes (a decoder reads them where they lie).
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<Money, ParseProblem> {
+        parse(bytes, decimalSeparator: UInt8(ascii: "."), allowGrouping: false)
     }
 
     /// Parses what a person types: also `12 500,50` and `12500,50`.
     public static func parseLenient(_ text: String) -> Result<Money, ParseProblem> {
         let bytes = Array(text.utf8)
         let separator: UInt8 = bytes.contains(UInt8(ascii: ",")) ? UInt8(ascii: ",") : UInt8(ascii: ".")
-        return parse(bytes, decimalSeparator: separator, allowGrouping: true)
+        // Spaces, no-break spaces (U+00A0, U+202F) as thousands separators.
+        var cleaned = [UInt8]()
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == 0x20 {
+                index += 1
+                continue
+            }
+            if index + 1 < bytes.count, bytes[index] == 0xC2, bytes[index + 1] == 0xA0 {
+                index += 2
+                continue
+            }
+            if index + 2 < bytes.count, bytes[index] == 0xE2, bytes[index + 1] == 0x80, bytes[index + 2] == 0xAF {
+                index += 3
+                continue
+            }
+            cleaned.append(bytes[index])
+            index += 1
+        }
+        return cleaned.withUnsafeBufferPointer { parse($0, decimalSeparator: separator, allowGrouping: true) }
     }
 
-    private static func parse(_ input: [UInt8], decimalSeparator: UInt8, allowGrouping: Bool) -> Result<Money, ParseProblem> {
-        var bytes = input
-        if allowGrouping {
-            // Spaces, no-break spaces (U+00A0, U+202F) as thousands separators.
-            var cleaned = [UInt8]()
-            var index = 0
-            while index < bytes.count {
-                if bytes[index] == 0x20 {
-                    index += 1
-                    continue
-                }
-                if index + 1 < bytes.count, bytes[index] == 0xC2, bytes[index + 1] == 0xA0 {
-                    index += 2
-                    continue
-                }
-                if index + 2 < bytes.count, bytes[index] == 0xE2, bytes[index + 1] == 0x80, bytes[index + 2] == 0xAF {
-                    index += 3
-                    continue
-                }
-                cleaned.append(bytes[index])
-                index += 1
-            }
-            bytes = cleaned
-        }
+    private static func parse(_ bytes: UnsafeBufferPointer<UInt8>, decimalSeparator: UInt8, allowGrouping: Bool) -> Result<Money, ParseProblem> {
         var index = 0
         var negative = false
         if index < bytes.count, bytes[index] == UInt8(ascii: "-") {

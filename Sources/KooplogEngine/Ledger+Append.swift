@@ -14,6 +14,16 @@ public struct InputItem: Sendable {
     }
 }
 
+/// An input of events parsed where it lies (`Ledger.parseInput`): the bytes, their tape, and
+/// each event's first node with the line it starts on.
+public struct ParsedInput {
+    public let bytes: [UInt8]
+    let tape: JSONTape
+    let documents: [(node: Int, line: Int)]
+
+    public var count: Int { documents.count }
+}
+
 /// What an append did with one event.
 public struct AppendResult: Sendable, Equatable {
     public var seq: UInt64
@@ -73,44 +83,71 @@ private struct DryRunFinished: Error {
 }
 
 extension Ledger {
-    /// Parses an input (one object, an array, or NDJSON) into items with their lines.
-    public static func parseInput(_ bytes: [UInt8]) throws(Refusal) -> [InputItem] {
-        let documents: [(value: JSON, line: Int)]
+    /// Parses an input (one object, an array, or NDJSON) into events with their lines.
+    public static func parseInput(_ bytes: [UInt8]) throws(Refusal) -> ParsedInput {
+        let parsed: (tape: JSONTape, documents: [(node: Int, line: Int)])
         do {
-            documents = try JSONParser.parseDocuments(bytes)
+            parsed = try bytes.withUnsafeBufferPointer { (buffer) throws(JSONSyntaxError) in try JSONParser.parseDocumentTape(buffer) }
         } catch {
             throw Refusal(.malformedJSON, "line \(error.line), column \(error.column): \(error.problem)")
         }
-        guard !documents.isEmpty else { throw Refusal(.missingField, "the input holds no events") }
-        return documents.map { InputItem($0.value, line: $0.line) }
+        guard !parsed.documents.isEmpty else { throw Refusal(.missingField, "the input holds no events") }
+        return ParsedInput(bytes: bytes, tape: parsed.tape, documents: parsed.documents)
+    }
+
+    /// Appends a parsed input atomically (see `append(_:options:)`); each event is decoded from
+    /// the input's bytes where they lie.
+    public func append(_ input: ParsedInput, options: AppendOptions) throws -> [AppendResult] {
+        let events = try input.bytes.withUnsafeBufferPointer { bytes in
+            try input.tape.withDocument(bytes) { document in
+                try decodeBatch(count: input.count, options: options) { (index) throws(Refusal) in
+                    let value = document.value(at: input.documents[index].node)
+                    do throws(Refusal) {
+                        return try Event.decode(value)
+                    } catch {
+                        throw error.at(
+                            EventPosition(index: index + 1, line: input.documents[index].line, type: value["type"]?.stringValue, id: value["id"]?.stringValue))
+                    }
+                }
+            }
+        }
+        return try append(events, lines: input.documents.map(\.line), options: options)
     }
 
     /// Appends a batch atomically: every event is decoded, checked against the rules and the
     /// ledger's state, chained and committed in one write transaction, or nothing is stored.
     /// Throws a `Refusal` (with the event's position) or a `StoreError`.
     public func append(_ items: [InputItem], options: AppendOptions) throws -> [AppendResult] {
-        guard items.count <= Limits.batchEventsMax else {
-            throw Refusal(.tooLarge, "\(items.count) events in one append; at most \(Limits.batchEventsMax)")
+        let events = try decodeBatch(count: items.count, options: options) { (index) throws(Refusal) in
+            let item = items[index]
+            do throws(Refusal) {
+                return try Event.decode(item.value)
+            } catch {
+                let object = item.value.objectValue
+                throw error.at(EventPosition(index: index + 1, line: item.line, type: object?["type"]?.stringValue, id: object?["id"]?.stringValue))
+            }
+        }
+        return try append(events, lines: items.map(\.line), options: options)
+    }
+
+    /// Checks a batch's size and actor, then decodes its events in order.
+    private func decodeBatch(count: Int, options: AppendOptions, _ decode: (Int) throws(Refusal) -> Event) throws(Refusal) -> [Event] {
+        guard count <= Limits.batchEventsMax else {
+            throw Refusal(.tooLarge, "\(count) events in one append; at most \(Limits.batchEventsMax)")
         }
         try checkActor(options.actor)
         var events: [Event] = []
-        events.reserveCapacity(items.count)
-        for (index, item) in items.enumerated() {
-            do {
-                events.append(try Event.decode(item.value))
-            } catch {
-                throw error.at(position(index, item, nil))
-            }
-        }
-        return try append(events, items: items, options: options)
+        events.reserveCapacity(count)
+        for index in 0..<count { events.append(try decode(index)) }
+        return events
     }
 
     /// Appends decoded events (see `append(_:options:)`).
-    public func append(_ events: [Event], items: [InputItem]? = nil, options: AppendOptions) throws -> [AppendResult] {
+    public func append(_ events: [Event], lines: [Int?]? = nil, options: AppendOptions) throws -> [AppendResult] {
         let recordedAt = Timestamp.format(secondsSince1970: clock.now())
         do {
             return try environment.write { txn in
-                let results = try appendInTransaction(events, items: items, options: options, recordedAt: recordedAt, &txn)
+                let results = try appendInTransaction(events, lines: lines, options: options, recordedAt: recordedAt, &txn)
                 if options.dryRun { throw DryRunFinished(results: results) }
                 return results
             }
@@ -120,7 +157,7 @@ extension Ledger {
     }
 
     private func appendInTransaction(
-        _ events: [Event], items: [InputItem]?, options: AppendOptions, recordedAt: String, _ txn: inout Transaction
+        _ events: [Event], lines: [Int?]?, options: AppendOptions, recordedAt: String, _ txn: inout Transaction
     ) throws -> [AppendResult] {
         var head = try log.checkedHead(txn)
         if let expected = options.expectedHead, expected != head.seq {
@@ -143,7 +180,7 @@ extension Ledger {
                 // A large batch looks up rule state and indexes all over the file: drop the mapped
                 // pages read now and then (the transaction's own changes are in its dirty pages).
                 if index % 4_096 == 4_095 { environment.releaseMappedPagesOverBudget() }
-                let place = position(index, items?[index], event)
+                func place() -> EventPosition { EventPosition(index: index + 1, line: lines?[index], type: event.type, id: event.id) }
                 if let id = event.id {
                     if let existing = try log.sequence(forID: id, pointer.pointee) {
                         guard let record = try log.record(existing, pointer.pointee) else {
@@ -163,7 +200,7 @@ extension Ledger {
                 do {
                     try RuleBook.apply(event, seq: seq, to: &state)
                 } catch let refusal as Refusal {
-                    throw refusal.at(place)
+                    throw refusal.at(place())
                 }
                 let recorded = RecordedEvent(seq: seq, recorded: recordedAt, by: options.actor, event: event)
                 head = try log.append(PendingRecord(payload: recorded.payload, id: event.id, streams: event.streams), after: head, &pointer.pointee)
@@ -173,16 +210,6 @@ extension Ledger {
             try state.flush()
             return results
         }
-    }
-
-    private func position(_ index: Int, _ item: InputItem?, _ event: Event?) -> EventPosition {
-        var type = event?.type
-        var id = event?.id
-        if type == nil, case .object(let object)? = item?.value {
-            type = object["type"]?.stringValue
-            id = object["id"]?.stringValue
-        }
-        return EventPosition(index: index + 1, line: item?.line, type: type, id: id)
     }
 
     private func checkActor(_ actor: String) throws(Refusal) {

@@ -49,31 +49,49 @@ extension Checkpoint: BinaryRecord {
 
 /// One projection's states for every organisation, with the checkpoint they reflect.
 final class ModelRunner<P: Projection>: @unchecked Sendable {
-    var states: [String: P.State] = [:]
-    var dirty: Set<String> = []
+    /// The organisation folded last and its state, kept out of the dictionary: events come in runs
+    /// of one organisation (a rebuild folds each on its own), and a run then costs no hashing.
+    private var currentOrg: String?
+    private var current: P.State?
+    private var others: [String: P.State] = [:]
+    /// Organisations whose state a fold changed.
+    private(set) var dirty: Set<String> = []
     /// The first seq this runner must still apply (events before it are in the loaded states).
     var nextSeq: UInt64 = 1
     var loadedCheckpoint: Checkpoint?
     /// Reads one organisation's stored state on first use (nil for a fresh build).
     var loader: ((String) throws -> P.State?)?
 
+    /// The states in memory, by organisation.
+    var states: [String: P.State] {
+        var all = others
+        if let currentOrg, let current { all[currentOrg] = current }
+        return all
+    }
+
+    /// One organisation's state in memory, or nil.
+    func stateInMemory(_ org: String) -> P.State? { org == currentOrg ? current : others[org] }
+
     /// The state of one organisation: in memory, else loaded from the store, else initial.
     func state(_ org: String) throws -> P.State {
-        if let state = states[org] { return state }
+        if let state = stateInMemory(org) { return state }
         let loaded = try loader?(org) ?? P.initial()
-        states[org] = loaded
+        others[org] = loaded
         return loaded
     }
 
     func apply(_ recorded: RecordedEvent, context: some FoldContext) throws {
         guard recorded.seq >= nextSeq else { return }
         let org = recorded.event.org.text
-        // Take the state out while folding, so its storage is uniquely referenced and mutated in
-        // place (left in the dictionary, every change would copy it).
-        var state = try states.removeValue(forKey: org) ?? loader?(org) ?? P.initial()
-        defer { states[org] = state }
-        try P.apply(recorded, to: &state, context: context)
-        dirty.insert(org)
+        if org != currentOrg {
+            if let currentOrg, let current { others[currentOrg] = current }
+            // Taken out of the dictionary while folded, so its storage is uniquely referenced and
+            // changed in place.
+            current = try others.removeValue(forKey: org) ?? loader?(org) ?? P.initial()
+            currentOrg = org
+            dirty.insert(org)
+        }
+        try P.apply(recorded, to: &current!, context: context)
     }
 }
 
@@ -107,10 +125,10 @@ final class ModelSet: @unchecked Sendable {
     /// One organisation's encoded state in one model, or nil.
     func encoded(_ name: String, org: String) -> [UInt8]? {
         switch name {
-        case FinanceProjection.name: finance.states[org].map(StateCodec.encode)
-        case HeadcountProjection.name: headcount.states[org].map(StateCodec.encode)
-        case MembersProjection.name: members.states[org].map(StateCodec.encode)
-        default: grants.states[org].map(StateCodec.encode)
+        case FinanceProjection.name: finance.stateInMemory(org).map(StateCodec.encode)
+        case HeadcountProjection.name: headcount.stateInMemory(org).map(StateCodec.encode)
+        case MembersProjection.name: members.stateInMemory(org).map(StateCodec.encode)
+        default: grants.stateInMemory(org).map(StateCodec.encode)
         }
     }
 }
@@ -154,7 +172,7 @@ extension Ledger {
             stored.seq < head.seq
         else { return }
         for org in runner.dirty.sorted() {
-            try txn.put(modelsDatabase, ModelKeys.state(P.name, generation: loaded.generation, org: org), StateCodec.encode(runner.states[org]!))
+            try txn.put(modelsDatabase, ModelKeys.state(P.name, generation: loaded.generation, org: org), StateCodec.encode(runner.stateInMemory(org)!))
         }
         let checkpoint = Checkpoint(version: P.version, seq: head.seq, hash: head.hash.hex, generation: loaded.generation)
         try txn.put(modelsDatabase, ModelKeys.checkpoint(P.name), StateCodec.encode(checkpoint))

@@ -198,7 +198,8 @@ func phases(_ arguments: [String]) throws {
         print(name.padding(toLength: 30, withPad: " ", startingAt: 0) + String(format: "%8.2f µs/event  %9.0f events/s", time / n * 1e6, n / time))
     }
     var sink = 0
-    report("JSON parse", seconds { for p in payloads { if case .object(let o) = try! JSONParser.parse(p) { sink &+= o.members.count } } })
+    report("JSON parse (tape)", seconds { for p in payloads { p.withUnsafeBufferPointer { sink &+= try! JSONParser.parseTape($0).nodes.count } } })
+    report("JSON parse (tree)", seconds { for p in payloads { if case .object(let o) = try! JSONParser.parse(p) { sink &+= o.members.count } } })
     var decoded: [RecordedEvent] = []
     decoded.reserveCapacity(payloads.count)
     report(

@@ -1,0 +1,78 @@
+import Foundation
+import KooplogDomain
+import Testing
+
+/// Decoders read fields from a tape over the input bytes (session 4); a tree is built from the
+/// tape only where one is wanted. These pin that both forms agree and that the tape's parser is as
+/// strict as the tree's was.
+@Suite("JSON tape")
+struct TapeTests {
+    private func tapeValue<R>(_ text: String, _ body: (JSONValue) throws -> R) throws -> R {
+        let bytes = Array(text.utf8)
+        return try bytes.withUnsafeBufferPointer { buffer in
+            let tape = try JSONParser.parseTape(buffer)
+            return try tape.withDocument(buffer) { document in try body(document.value()) }
+        }
+    }
+
+    @Test("the tree built from a tape is the value written: nesting, escapes, numbers, Unicode")
+    func treeFromTape() throws {
+        let text = #"{"a":[1,-2.50,true,false,null,{"b":"x\"y\\z\u00e5\ud83d\ude00"}],"c":{},"d":[],"ö":"åäö"}"#
+        let expected: JSON = [
+            "a": [1, .number("-2.50"), true, false, .null, ["b": .string("x\"y\\zå😀")]], "c": .object(JSONObject()), "d": [],
+            "ö": "åäö",
+        ]
+        #expect(try JSONParser.parse(text) == expected)
+        try tapeValue(text) { value in
+            #expect(value.count == 4)
+            #expect(value.keys == ["a", "c", "d", "ö"])
+            #expect(value["a"]?.items.count == 6)
+            #expect(value["a"]?.items[5]["b"]?.stringValue == "x\"y\\zå😀")
+            #expect(value["ö"]?.isString("åäö") == true)
+            #expect(value["e"] == nil)
+            #expect(value.json == expected)
+        }
+        // A tape of a tree reads the same.
+        let tape = JSONTape(expected)
+        tape.withDocument(UnsafeBufferPointer(start: nil, count: 0)) { document in
+            #expect(document.value().json == expected)
+            #expect(document.value()["a"]?.items[1].text == "-2.50")
+        }
+    }
+
+    @Test("the tape's parser refuses what the tree's refused: repeated keys (also by escape), bad UTF-8, trailing commas")
+    func strict() {
+        for bad in [#"{"a":1,"a":2}"#, #"{"a":1,"\u0061":2}"#, #"{"a\n":1,"a\u000a":2}"#, "[1,]", #"{"a":1,}"#, "\"\u{1}\""] {
+            #expect(throws: JSONSyntaxError.self, "\(bad)") { try JSONParser.parse(bad) }
+        }
+        for bytes: [UInt8] in [[0x22, 0xC3, 0x28, 0x22], [0x22, 0x5C, 0x6E, 0xFF, 0x22]] {
+            #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(bytes) }
+        }
+        #expect((try? JSONParser.parse(#"{"ab":1,"a":2,"b":3}"#)) != nil)
+    }
+
+    @Test("an event decodes the same from input bytes and from a tree, and refuses the same")
+    func eventBothWays() throws {
+        let text = """
+            {"type":"invoice.issued","org":"769629-1231","date":"2025-03-01","id":"i-1",
+             "data":{"invoice":"F-1","customer":"Kund \\"AB\\"","customerKind":"private","due":"2025-03-31",
+                     "lines":[{"text":"a","amount":"10.50","vat":25},{"text":"b","amount":"3","vat":12}]}}
+            """
+        let fromTree = try Event.decode(try JSONParser.parse(text))
+        let fromTape = try tapeValue(text) { try Event.decode($0) }
+        #expect(fromTree == fromTape)
+        #expect(fromTape.id == "i-1")
+        let wrong = text.replacingOccurrences(of: #""vat":12"#, with: #""vat":"12""#)
+        var refusals: [Refusal] = []
+        for decode in [{ try Event.decode(try JSONParser.parse(wrong)) }, { try tapeValue(wrong) { try Event.decode($0) } }] {
+            do {
+                _ = try decode()
+            } catch let refusal as Refusal {
+                refusals.append(refusal)
+            }
+        }
+        #expect(refusals.count == 2)
+        #expect(refusals.first?.field == "data.lines[2].vat")
+        #expect(refusals.first == refusals.last)
+    }
+}
