@@ -181,11 +181,15 @@ extension Ledger {
         }
     }
 
-    /// `rebuild --full`: every read model from the first event, one organisation at a time on a
-    /// few threads, written as a new generation of stored states in batches; one last write
-    /// transaction switches the checkpoints to it and drops the older generations. Readers use the
-    /// older generation until then; memory holds one batch of encoded states.
-    func rebuildByOrganisation(_ names: [String] = ModelSet.names, progress: ((UInt64) -> Void)? = nil) throws -> RebuildReport {
+    /// `rebuild --full`: every read model from the first event, by organisation on a few threads,
+    /// written as a new generation of stored states; one last write transaction switches the
+    /// checkpoints to it and drops the older generations. Readers use the older generation until
+    /// then. A log of at most `scanEventsMax` events is folded in one scan per worker
+    /// (`foldByScan`); a longer one in groups of organisations read by their indexes, written in
+    /// batches, so memory holds one batch of encoded states.
+    func rebuildByOrganisation(
+        _ names: [String] = ModelSet.names, scanEventsMax: Int = Limits.rebuildScanEventsMax, progress: ((UInt64) -> Void)? = nil
+    ) throws -> RebuildReport {
         let generation: UInt64 = try environment.write { txn in
             let last = try txn.get(modelsDatabase, ModelKeys.lastGeneration).flatMap { try? BinaryReader.decode(UInt64.self, from: $0) } ?? 0
             try txn.put(modelsDatabase, ModelKeys.lastGeneration, StateCodec.encode(last + 1))
@@ -206,7 +210,8 @@ extension Ledger {
             inBatch += groupEvents
         }
         var events: UInt64 = 0
-        for batch in batches where !batch.isEmpty {
+        let scan = head.seq <= UInt64(scanEventsMax)
+        for batch in scan ? [] : batches where !batch.isEmpty {
             // Read and fold with no write in between (a write may need to grow the map, which
             // waits for every read transaction of this process to end).
             let outputs = try Workers.map(batch, workers: Workers.count) { group, _ in
@@ -231,17 +236,10 @@ extension Ledger {
                     (orgs[index], counts[index], names.compactMap { name in models[index].encoded(name, org: orgs[index]).map { (name, $0) } })
                 }
             }
-            environment.releaseMappedPages()
-            // Counted outside the write: a write that needs a larger map runs its body again.
-            events += outputs.joined().reduce(0) { $0 + $1.1 }
-            try environment.write { txn in
-                for (index, (org, _, states)) in outputs.joined().enumerated() {
-                    if index % 64 == 63 { environment.releaseMappedPagesOverBudget() }
-                    for (name, bytes) in states {
-                        try txn.put(modelsDatabase, ModelKeys.state(name, generation: generation, org: org), bytes)
-                    }
-                }
-            }
+            events += try storeStates(outputs.joined(), generation: generation)
+        }
+        if scan {
+            events += try storeStates(try foldByScan(jobs, upTo: head.seq, names: names, progress: shared), generation: generation)
         }
         guard events == head.seq else {
             throw StoreError.integrity.with("the org: indexes hold \(events) events up to seq \(head.seq); they should hold \(head.seq)")
@@ -259,6 +257,89 @@ extension Ledger {
             }
         }
         return RebuildReport(fromSeq: 1, head: head, events: events, rebuiltModels: names)
+    }
+
+    /// Writes folded states as `generation` in one transaction; returns the events they reflect.
+    private func storeStates(_ outputs: some Collection<(String, UInt64, [(String, [UInt8])])>, generation: UInt64) throws -> UInt64 {
+        environment.releaseMappedPages()
+        try environment.write { txn in
+            for (index, (org, _, states)) in outputs.enumerated() {
+                if index % 64 == 63 { environment.releaseMappedPagesOverBudget() }
+                for (name, bytes) in states {
+                    try txn.put(modelsDatabase, ModelKeys.state(name, generation: generation, org: org), bytes)
+                }
+            }
+        }
+        // Counted outside the write: a write that needs a larger map runs its body again.
+        return outputs.reduce(0) { $0 + $1.1 }
+    }
+
+    /// Folds every organisation in one pass per worker: the organisations are shared out by their
+    /// events, and each worker scans the log in seq order (pages are read once, in file order, and
+    /// fault-around brings in the next records) and folds the events of its own. Every event must
+    /// be of an organisation the `org:` index knows, and each organisation's count must match its
+    /// index: both are integrity errors otherwise.
+    private func foldByScan(
+        _ jobs: [OrganisationJob], upTo head: UInt64, names: [String], progress: SharedProgress
+    ) throws -> [(String, UInt64, [(String, [UInt8])])] {
+        let workers = max(1, min(Workers.count, jobs.count))
+        // Largest first, each to the worker with the fewest events so far.
+        var shares = [[OrganisationJob]](repeating: [], count: workers)
+        var loads = [Int](repeating: 0, count: workers)
+        for job in jobs {
+            let least = loads.indices.min { loads[$0] < loads[$1] }!
+            shares[least].append(job)
+            loads[least] += job.events
+        }
+        var owner: [String: (worker: Int, index: Int)] = [:]
+        for (worker, share) in shares.enumerated() {
+            for (index, job) in share.enumerated() { owner[job.org] = (worker, index) }
+        }
+        let snapshots = try environment.sharedSnapshots(workers)
+        let outputs = try Workers.map(Array(0..<workers), workers: workers) { worker, _ in
+            let held = snapshots[worker]
+            let share = shares[worker]
+            let models = share.map { _ in ModelSet() }
+            let context = LedgerFoldContext(log: log, held: held)
+            var counts = [UInt64](repeating: 0, count: share.count)
+            var scanned: UInt64 = 0
+            var folded: UInt64 = 0
+            try log.scan(from: 1, to: head, held.txn) { view in
+                scanned += 1
+                if scanned % 256 == 0 { environment.releaseMappedPagesOverBudget() }
+                guard view.isWellFormed, let org = RecordedEvent.organisation(ofPayload: view.payload) else {
+                    throw StoreError.integrity.with("seq \(view.seq) is malformed or names no organisation; run kooplog verify")
+                }
+                guard let (ownerWorker, index) = owner[org] else {
+                    throw StoreError.integrity.with("seq \(view.seq) is an event of \(org), which the org: index does not hold")
+                }
+                guard ownerWorker == worker else { return true }
+                let recorded: RecordedEvent
+                do {
+                    recorded = try RecordedEvent.decode(seq: view.seq, payload: view.payload)
+                } catch {
+                    throw StoreError.integrity.with("seq \(view.seq) does not decode; run kooplog verify")
+                }
+                guard recorded.event.org.text == org else {
+                    throw StoreError.integrity.with("seq \(view.seq) is an event of \(recorded.event.org.text), not of \(org) as its payload's end says")
+                }
+                try models[index].apply(recorded, context: context)
+                counts[index] += 1
+                folded += 1
+                if folded % SharedProgress.step == 0 { progress.add(SharedProgress.step) }
+                return true
+            }
+            progress.add(folded % SharedProgress.step)
+            return try share.indices.map { index in
+                guard counts[index] == UInt64(share[index].events) else {
+                    throw StoreError.integrity.with(
+                        "the org:\(share[index].org) index holds \(share[index].events) events, the log \(counts[index]) up to seq \(head)")
+                }
+                let org = share[index].org
+                return (org, counts[index], names.compactMap { name in models[index].encoded(name, org: org).map { (name, $0) } })
+            }
+        }
+        return Array(outputs.joined())
     }
 
     /// Deletes a model's stored states of the generations `drop` names (and any of the form

@@ -31,6 +31,11 @@ public enum Limits {
     /// Events of the organisations one worker replays together (verify, full rebuild): more share
     /// more pages between reads, and hold more open entities at once.
     public static let replayGroupEvents: Int = 100_000
+    /// A full rebuild of a log up to this many events folds every organisation in one pass: each
+    /// worker scans the whole log in order and folds its share of the organisations, holding their
+    /// states till the end. Longer logs replay groups of organisations by their `org:` indexes, so
+    /// memory holds one group's states (docs/PROJECTIONS.md).
+    public static let rebuildScanEventsMax: Int = 2_000_000
     /// LMDB reader slots (concurrent read transactions across processes).
     public static let readersMax: UInt32 = 126
     /// Named databases in one environment.

@@ -61,14 +61,16 @@ struct ReplayGroupTests {
         }
     }
 
-    @Test("a grouped full rebuild stores byte for byte what incremental catch-up stored, and verify agrees")
+    @Test("a full rebuild, by one scan per worker or by groups, stores byte for byte what incremental catch-up stored, and verify agrees")
     func rebuildMatchesCatchUp() throws {
         let directory = TemporaryDirectory()
         let ledger = try umbrella(directory, orgs: 7, events: 1_400)
         #expect(ledger.organisationGroups(try ledger.environment.read { try ledger.organisationJobs($0) }, workers: 1).count == 7)
         let incremental = try states(ledger)
         #expect(incremental.count == 28)  // four models for each of seven organisations
-        _ = try ledger.rebuild(full: true)
+        _ = try ledger.rebuild(full: true)  // a short log: one scan per worker
+        #expect(try states(ledger) == incremental)
+        _ = try ledger.rebuildByOrganisation(scanEventsMax: 0)  // by groups
         #expect(try states(ledger) == incremental)
         let report = try ledger.verify()
         #expect(report.ok, "\(report.discrepancies)")
@@ -87,5 +89,25 @@ struct ReplayGroupTests {
         #expect(ledger.environment.mapGrowths > before)
         #expect(report.events == head.seq)
         #expect(try ledger.verify().ok)
+        let again = try Ledger.open(at: directory.file("ledger"), mapBytes: 4_096)
+        #expect(try again.rebuildByOrganisation(scanEventsMax: 0).events == head.seq)
+    }
+
+    @Test("a full rebuild refuses a log whose org: index lacks an organisation, by scan and by groups")
+    func rebuildChecksTheIndex() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try umbrella(directory, orgs: 3, events: 300)
+        let jobs = try ledger.environment.read { try ledger.organisationJobs($0) }
+        try ledger.environment.write { txn in
+            _ = try txn.delete(ledger.environment.database("streams"), Array("org:\(jobs[1].org)".utf8))
+        }
+        for scanEventsMax in [Int.max, 0] {
+            do {
+                _ = try ledger.rebuildByOrganisation(scanEventsMax: scanEventsMax)
+                Issue.record("a rebuild over a damaged index succeeded (scanEventsMax \(scanEventsMax))")
+            } catch let error as StoreError {
+                #expect(error == .integrity, "\(error)")
+            }
+        }
     }
 }
