@@ -8,16 +8,18 @@ public enum JSON: Sendable, Equatable {
     case array([JSON])
     case object(JSONObject)
 
-    public var kindName: String {
+    public var kind: JSONTape.Kind {
         switch self {
-        case .null: "null"
-        case .bool: "true/false"
-        case .number: "a number"
-        case .string: "text"
-        case .array: "a list"
-        case .object: "an object"
+        case .null: .null
+        case .bool: .bool
+        case .number: .number
+        case .string: .string
+        case .array: .array
+        case .object: .object
         }
     }
+
+    public var kindName: String { kind.name }
 
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
     public var objectValue: JSONObject? { if case .object(let o) = self { o } else { nil } }

@@ -7,6 +7,18 @@ import Foundation
 public struct JSONTape {
     public enum Kind: UInt8, Sendable {
         case null, bool, number, string, array, object
+
+        /// For messages: "must be …, not a list".
+        public var name: String {
+            switch self {
+            case .null: "null"
+            case .bool: "true/false"
+            case .number: "a number"
+            case .string: "text"
+            case .array: "a list"
+            case .object: "an object"
+            }
+        }
     }
 
     /// One value. Scalars: `start`/`length` of their bytes (a string's without its quotes; a
@@ -98,16 +110,7 @@ public struct JSONValue {
     public var kind: JSONTape.Kind { node.kind }
     public var isNull: Bool { node.kind == .null }
 
-    public var kindName: String {
-        switch node.kind {
-        case .null: "null"
-        case .bool: "true/false"
-        case .number: "a number"
-        case .string: "text"
-        case .array: "a list"
-        case .object: "an object"
-        }
-    }
+    public var kindName: String { node.kind.name }
 
     /// The bytes of a string (unescaped) or a number.
     public var bytes: UnsafeBufferPointer<UInt8> {

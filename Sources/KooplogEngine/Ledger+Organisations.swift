@@ -91,6 +91,38 @@ final class SharedProgress: @unchecked Sendable {
     }
 }
 
+/// The read models of the organisations one worker folds in a full rebuild, with the events each
+/// got; progress hears of them every `SharedProgress.step` events.
+final class OrganisationFolds {
+    let orgs: [String]
+    private let models: [ModelSet]
+    private(set) var counts: [UInt64]
+    private var folded: UInt64 = 0
+    private let progress: SharedProgress
+
+    init(_ orgs: [String], progress: SharedProgress) {
+        self.orgs = orgs
+        models = orgs.map { _ in ModelSet() }
+        counts = [UInt64](repeating: 0, count: orgs.count)
+        self.progress = progress
+    }
+
+    func fold(_ recorded: RecordedEvent, into index: Int, context: some FoldContext) throws {
+        try models[index].apply(recorded, context: context)
+        counts[index] += 1
+        folded += 1
+        if folded % SharedProgress.step == 0 { progress.add(SharedProgress.step) }
+    }
+
+    /// Each organisation, its count of events and its encoded states of the models `names`.
+    func finish(_ names: [String]) -> [(String, UInt64, [(String, [UInt8])])] {
+        progress.add(folded % SharedProgress.step)
+        return orgs.indices.map { index in
+            (orgs[index], counts[index], names.compactMap { name in models[index].encoded(name, org: orgs[index]).map { (name, $0) } })
+        }
+    }
+}
+
 /// One organisation and how many events it has (its `org:` stream).
 struct OrganisationJob: Sendable {
     var org: String
@@ -217,24 +249,16 @@ extension Ledger {
             let outputs = try Workers.map(batch, workers: Workers.count) { group, _ in
                 let held = try environment.sharedSnapshots(1)[0]  // ends when this job does
                 let orgs = group.map(\.org)
-                let models = orgs.map { _ in ModelSet() }
+                let folds = OrganisationFolds(orgs, progress: shared)
                 let context = LedgerFoldContext(log: log, held: held)
-                var counts = [UInt64](repeating: 0, count: orgs.count)
-                var replayed: UInt64 = 0
                 try forEachEvent(of: orgs, upTo: head.seq, in: held) { index, seq, decoded in
                     guard case .success(let recorded) = decoded else {
                         throw StoreError.integrity.with("seq \(seq) does not decode; run kooplog verify")
                     }
-                    try models[index].apply(recorded, context: context)
-                    counts[index] += 1
-                    replayed += 1
-                    if replayed % SharedProgress.step == 0 { shared.add(SharedProgress.step) }
+                    try folds.fold(recorded, into: index, context: context)
                     return true
                 }
-                shared.add(replayed % SharedProgress.step)
-                return orgs.indices.map { index in
-                    (orgs[index], counts[index], names.compactMap { name in models[index].encoded(name, org: orgs[index]).map { (name, $0) } })
-                }
+                return folds.finish(names)
             }
             events += try storeStates(outputs.joined(), generation: generation)
         }
@@ -299,11 +323,9 @@ extension Ledger {
         let outputs = try Workers.map(Array(0..<workers), workers: workers) { worker, _ in
             let held = snapshots[worker]
             let share = shares[worker]
-            let models = share.map { _ in ModelSet() }
+            let folds = OrganisationFolds(share.map(\.org), progress: progress)
             let context = LedgerFoldContext(log: log, held: held)
-            var counts = [UInt64](repeating: 0, count: share.count)
             var scanned: UInt64 = 0
-            var folded: UInt64 = 0
             try log.scan(from: 1, to: head, held.txn) { view in
                 scanned += 1
                 if scanned % 256 == 0 { environment.releaseMappedPagesOverBudget() }
@@ -323,21 +345,13 @@ extension Ledger {
                 guard recorded.event.org.text == org else {
                     throw StoreError.integrity.with("seq \(view.seq) is an event of \(recorded.event.org.text), not of \(org) as its payload's end says")
                 }
-                try models[index].apply(recorded, context: context)
-                counts[index] += 1
-                folded += 1
-                if folded % SharedProgress.step == 0 { progress.add(SharedProgress.step) }
+                try folds.fold(recorded, into: index, context: context)
                 return true
             }
-            progress.add(folded % SharedProgress.step)
-            return try share.indices.map { index in
-                guard counts[index] == UInt64(share[index].events) else {
-                    throw StoreError.integrity.with(
-                        "the org:\(share[index].org) index holds \(share[index].events) events, the log \(counts[index]) up to seq \(head)")
-                }
-                let org = share[index].org
-                return (org, counts[index], names.compactMap { name in models[index].encoded(name, org: org).map { (name, $0) } })
+            for (index, job) in share.enumerated() where folds.counts[index] != UInt64(job.events) {
+                throw StoreError.integrity.with("the org:\(job.org) index holds \(job.events) events, the log \(folds.counts[index]) up to seq \(head)")
             }
+            return folds.finish(names)
         }
         return Array(outputs.joined())
     }
