@@ -17,8 +17,7 @@ public struct Event: Sendable, Equatable {
 
     /// Decodes one input event (SPEC.md §2). Refusals carry the field's path.
     public static func decode(_ value: JSON) throws(Refusal) -> Event {
-        let tape = JSONTape(value)
-        return try tape.withDocument(UnsafeBufferPointer(start: nil, count: 0)) { (document) throws(Refusal) in try decode(document.value()) }
+        try JSONTape.withValue(of: value) { (root) throws(Refusal) in try decode(root) }
     }
 
     /// Decodes one input event from a parsed input, where it lies.
@@ -223,10 +222,7 @@ public struct RecordedEvent: Sendable, Equatable {
     /// Decodes a stored envelope object; `allowing` names extra keys to ignore (an export adds
     /// `seq`, `prev`, `hash`).
     public static func decode(seq: UInt64, envelope value: JSON, allowing extra: Set<String>, upcaster: Upcaster = .standard) throws(Refusal) -> RecordedEvent {
-        let tape = JSONTape(value)
-        return try tape.withDocument(UnsafeBufferPointer(start: nil, count: 0)) { (document) throws(Refusal) in
-            try decode(seq: seq, envelope: document.value(), allowing: extra, upcaster: upcaster)
-        }
+        try JSONTape.withValue(of: value) { (root) throws(Refusal) in try decode(seq: seq, envelope: root, allowing: extra, upcaster: upcaster) }
     }
 
     static func decode(seq: UInt64, envelope value: JSONValue, allowing extra: Set<String>, upcaster: Upcaster) throws(Refusal) -> RecordedEvent {
@@ -254,10 +250,8 @@ public struct RecordedEvent: Sendable, Equatable {
         } else {
             // An older version: lift its data as a tree, then read it like today's.
             guard case .object(let object) = data.json else { throw Refusal(.missingField, field: "data", "is required") }
-            let lifted = JSONTape(.object(try upcaster.upcast(type: type, version: version, data: object)))
-            body = try lifted.withDocument(UnsafeBufferPointer(start: nil, count: 0)) { (document) throws(Refusal) in
-                try EventCatalogue.decode(type: type, data: document.value())
-            }
+            let lifted = JSON.object(try upcaster.upcast(type: type, version: version, data: object))
+            body = try JSONTape.withValue(of: lifted) { (root) throws(Refusal) in try EventCatalogue.decode(type: type, data: root) }
         }
         return RecordedEvent(
             seq: seq, recorded: recordedValue.text, by: by, version: version, event: Event(org: org, date: date, id: id, body: body))

@@ -19,12 +19,12 @@ public struct JSONParser {
     private var lineStart = 0
     private var tape: JSONTape
 
-    private init(_ bytes: UnsafeBufferPointer<UInt8>, tape: consuming JSONTape) throws(JSONSyntaxError) {
+    private init(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) {
         self.bytes = bytes
-        self.tape = tape
-        self.tape.removeAll()
-        // About one node per eight bytes of an event; growing the array costs more than this.
-        self.tape.nodes.reserveCapacity(min(bytes.count / 6 + 8, 1 << 16))
+        tape = JSONTape()
+        // A stored event has about one node per eight bytes; reserving a little more costs less
+        // than growing the array.
+        tape.nodes.reserveCapacity(min(bytes.count / 6 + 8, 1 << 16))
         guard bytes.count < Int(UInt32.max) else { throw error("the input is larger than 4 GiB") }
     }
 
@@ -41,9 +41,9 @@ public struct JSONParser {
 
     public static func parse(_ text: String) throws(JSONSyntaxError) -> JSON { try parse(Array(text.utf8)) }
 
-    /// Parses exactly one value into a tape (reusing `tape`'s storage) whose root is node 0.
-    public static func parseTape(_ bytes: UnsafeBufferPointer<UInt8>, reusing tape: consuming JSONTape = JSONTape()) throws(JSONSyntaxError) -> JSONTape {
-        var parser = try JSONParser(bytes, tape: tape)
+    /// Parses exactly one value into a tape whose root is node 0.
+    public static func parseTape(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> JSONTape {
+        var parser = try JSONParser(bytes)
         parser.skipWhitespace()
         try parser.value(depth: 0)
         parser.skipWhitespace()
@@ -62,7 +62,7 @@ public struct JSONParser {
 
     /// `parseDocuments` into one tape: each document's first node and the line it starts on.
     public static func parseDocumentTape(_ bytes: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) -> (tape: JSONTape, documents: [(node: Int, line: Int)]) {
-        var parser = try JSONParser(bytes, tape: JSONTape())
+        var parser = try JSONParser(bytes)
         var result: [(Int, Int)] = []
         parser.skipWhitespace()
         if parser.peek == UInt8(ascii: "[") {

@@ -40,15 +40,14 @@ public struct JSONTape {
 
     public init() {}
 
-    /// Keeps the storage for the next parse.
-    public mutating func removeAll() {
-        nodes.removeAll(keepingCapacity: true)
-        side.removeAll(keepingCapacity: true)
-    }
-
     /// A tape of a tree (its strings in `side`), for decoders handed a `JSON` value.
     public init(_ value: JSON) {
         append(value)
+    }
+
+    /// Calls `body` with the root of a tape of `value` (it has no input bytes of its own).
+    public static func withValue<R, E: Error>(of value: JSON, _ body: (JSONValue) throws(E) -> R) throws(E) -> R {
+        try JSONTape(value).withDocument(UnsafeBufferPointer(start: nil, count: 0)) { (document) throws(E) in try body(document.value()) }
     }
 
     private mutating func append(_ value: JSON) {

@@ -33,10 +33,9 @@ struct TapeTests {
             #expect(value.json == expected)
         }
         // A tape of a tree reads the same.
-        let tape = JSONTape(expected)
-        tape.withDocument(UnsafeBufferPointer(start: nil, count: 0)) { document in
-            #expect(document.value().json == expected)
-            #expect(document.value()["a"]?.items[1].text == "-2.50")
+        JSONTape.withValue(of: expected) { root in
+            #expect(root.json == expected)
+            #expect(root["a"]?.items[1].text == "-2.50")
         }
     }
 
