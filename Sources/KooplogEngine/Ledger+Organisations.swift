@@ -229,41 +229,13 @@ extension Ledger {
         }
         let (head, jobs) = try environment.read { txn in (try log.checkedHead(txn), try organisationJobs(txn)) }
         let shared = SharedProgress(progress, release: environment.releaseMappedPagesOverBudget)
-        // Batches of about a million events: their encoded states are what memory holds.
-        var batches: [[[OrganisationJob]]] = [[]]
-        var inBatch = 0
-        for group in organisationGroups(jobs) {
-            let groupEvents = group.reduce(0) { $0 + $1.events }
-            if inBatch > 0 && inBatch + groupEvents > 1_000_000 {
-                batches.append([])
-                inBatch = 0
-            }
-            batches[batches.count - 1].append(group)
-            inBatch += groupEvents
-        }
         var events: UInt64 = 0
-        let scan = head.seq <= UInt64(scanEventsMax)
-        for batch in scan ? [] : batches where !batch.isEmpty {
-            // Read and fold with no write in between (a write may need to grow the map, which
-            // waits for every read transaction of this process to end).
-            let outputs = try Workers.map(batch, workers: Workers.count) { group, _ in
-                let held = try environment.sharedSnapshots(1)[0]  // ends when this job does
-                let orgs = group.map(\.org)
-                let folds = OrganisationFolds(orgs, progress: shared)
-                let context = LedgerFoldContext(log: log, held: held)
-                try forEachEvent(of: orgs, upTo: head.seq, in: held) { index, seq, decoded in
-                    guard case .success(let recorded) = decoded else {
-                        throw StoreError.integrity.with("seq \(seq) does not decode; run kooplog verify")
-                    }
-                    try folds.fold(recorded, into: index, context: context)
-                    return true
-                }
-                return folds.finish(names)
+        if head.seq <= UInt64(scanEventsMax) {
+            events = try storeStates(try foldByScan(jobs, upTo: head.seq, names: names, progress: shared), generation: generation)
+        } else {
+            for batch in rebuildBatches(jobs) {
+                events += try storeStates(try foldGroups(batch, upTo: head.seq, names: names, progress: shared), generation: generation)
             }
-            events += try storeStates(outputs.joined(), generation: generation)
-        }
-        if scan {
-            events += try storeStates(try foldByScan(jobs, upTo: head.seq, names: names, progress: shared), generation: generation)
         }
         guard events == head.seq else {
             throw StoreError.integrity.with("the org: indexes hold \(events) events up to seq \(head.seq); they should hold \(head.seq)")
@@ -281,6 +253,46 @@ extension Ledger {
             }
         }
         return RebuildReport(fromSeq: 1, head: head, events: events, rebuiltModels: names)
+    }
+
+    /// The groups of a grouped rebuild in batches of about a million events: their encoded states
+    /// are what memory holds.
+    private func rebuildBatches(_ jobs: [OrganisationJob]) -> [[[OrganisationJob]]] {
+        var batches: [[[OrganisationJob]]] = []
+        var inBatch = 0
+        for group in organisationGroups(jobs) {
+            let groupEvents = group.reduce(0) { $0 + $1.events }
+            if batches.isEmpty || inBatch + groupEvents > 1_000_000 {
+                batches.append([])
+                inBatch = 0
+            }
+            batches[batches.count - 1].append(group)
+            inBatch += groupEvents
+        }
+        return batches
+    }
+
+    /// Folds a batch of groups, each group on a worker reading its organisations' events by their
+    /// `org:` indexes in one merged seq order. Reads and folds happen with no write in between (a
+    /// write may need to grow the map, which waits for every read transaction of this process).
+    private func foldGroups(
+        _ batch: [[OrganisationJob]], upTo head: UInt64, names: [String], progress: SharedProgress
+    ) throws -> [(String, UInt64, [(String, [UInt8])])] {
+        let outputs = try Workers.map(batch, workers: Workers.count) { group, _ in
+            let held = try environment.sharedSnapshots(1)[0]  // ends when this job does
+            let orgs = group.map(\.org)
+            let folds = OrganisationFolds(orgs, progress: progress)
+            let context = LedgerFoldContext(log: log, held: held)
+            try forEachEvent(of: orgs, upTo: head, in: held) { index, seq, decoded in
+                guard case .success(let recorded) = decoded else {
+                    throw StoreError.integrity.with("seq \(seq) does not decode; run kooplog verify")
+                }
+                try folds.fold(recorded, into: index, context: context)
+                return true
+            }
+            return folds.finish(names)
+        }
+        return Array(outputs.joined())
     }
 
     /// Writes folded states as `generation` in one transaction; returns the events they reflect.
