@@ -161,8 +161,7 @@ public struct JSONValue {
 
     /// The member named `key`: its position and value.
     public func member(_ key: String) -> (position: Int, value: JSONValue)? {
-        var key = key
-        return key.withUTF8 { wanted in
+        key.withUTF8Bytes { wanted in
             guard node.kind == .object else { return nil }
             let nodes = document.nodes
             var child = index + 1
