@@ -216,20 +216,30 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// Drops the mapped pages when the process's resident memory (`/proc/self/statm`, read with
-    /// one `pread` on a descriptor kept open) is above `Limits.residentBytesBudget`: cheap enough to
+    /// one `pread` on a descriptor kept open) is above `Limits.residentBytesBudget` and the file
+    /// pages mapped since the ledger was opened exceed `Limits.mappedBytesFloor`: cheap enough to
     /// ask every few dozen records. Every long pass asks this, so one budget bounds them all.
     public func releaseMappedPagesOverBudget() {
+        guard let (resident, shared) = Environment.residentPages(statm) else { return releaseMappedPages() }
+        if resident * Environment.pageBytes > Limits.residentBytesBudget && (shared - sharedPagesAtOpen) * Environment.pageBytes > Limits.mappedBytesFloor {
+            releaseMappedPages()
+        }
+    }
+
+    /// The process's resident pages and, of those, the file-backed ones (statm's second and
+    /// third fields), read from the open `/proc/self/statm`.
+    private static func residentPages(_ statm: Int32) -> (resident: Int, shared: Int)? {
         var text = (0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64)
-        let resident: Int? = withUnsafeMutableBytes(of: &text) { buffer in
+        return withUnsafeMutableBytes(of: &text) { buffer in
             let count = pread(statm, buffer.baseAddress, buffer.count - 1, 0)
             guard count > 0 else { return nil }
-            // "size resident shared …" in pages: the second field.
-            let fields = buffer.prefix(count).split(separator: UInt8(ascii: " "), maxSplits: 2)
-            guard fields.count >= 2 else { return nil }
-            return Int(String(decoding: fields[1], as: UTF8.self))
+            // "size resident shared text lib data dt", in pages.
+            let fields = buffer.prefix(count).split(separator: UInt8(ascii: " "), maxSplits: 3)
+            guard fields.count >= 3, let resident = Int(String(decoding: fields[1], as: UTF8.self)),
+                let shared = Int(String(decoding: fields[2], as: UTF8.self))
+            else { return nil }
+            return (resident, shared)
         }
-        guard let resident else { return releaseMappedPages() }
-        if resident * Environment.pageBytes > Limits.residentBytesBudget { releaseMappedPages() }
     }
 
     private static let pageBytes = Int(sysconf(Int32(_SC_PAGESIZE)))
@@ -237,6 +247,12 @@ public final class Environment: @unchecked Sendable {
     /// `/proc/self/statm`, open for the environment's life (-1 if it could not be opened: then
     /// every check drops the pages).
     private let statm = open("/proc/self/statm", O_RDONLY)
+    /// File-backed resident pages when the ledger was opened (the program's code, mostly).
+    private let sharedPagesAtOpen: Int = {
+        let statm = open("/proc/self/statm", O_RDONLY)
+        defer { if statm >= 0 { close(statm) } }
+        return Environment.residentPages(statm)?.shared ?? 0
+    }()
 
     /// The data file's mapped ranges and the map size they were read at (under `rangesLock`).
     private let rangesLock = Mutex()
