@@ -46,7 +46,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "kooplog-bench",
-            dependencies: ["KooplogStore", "KooplogEngine", "KooplogDomain", "KooplogSynthetic"],
+            dependencies: ["KooplogStore", "KooplogEngine", "KooplogDomain", "KooplogProjections", "KooplogSynthetic"],
             path: "Tools/kooplog-bench"
         ),
         .executableTarget(

@@ -6,6 +6,7 @@
 import Foundation
 import KooplogDomain
 import KooplogEngine
+import KooplogProjections
 import KooplogStore
 import KooplogSynthetic
 
@@ -179,7 +180,8 @@ func storeBenchmark(_ arguments: [String]) throws {
 
 /// `kooplog-bench phases --ledger DIR [--events N]`: where one core's time goes per stored event,
 /// on the first N events of a ledger held in memory (no LMDB in the timed loops): JSON parse,
-/// full decode, and decode plus the rule book with rule state in memory (one state per org).
+/// full decode, the canonical encoding, the rule book with rule state in memory and each read
+/// model's fold (one state per org).
 func phases(_ arguments: [String]) throws {
     var directory = ""
     var count = 200_000
@@ -216,6 +218,25 @@ func phases(_ arguments: [String]) throws {
                 if try! RuleBook.apply(e.event, seq: e.seq, to: &states[org]!) != nil { sink &+= 1 }
             }
         })
+    // Each read model's fold, one state per organisation, earlier events from memory.
+    struct Earlier: FoldContext {
+        let events: [RecordedEvent]
+        func event(_ seq: UInt64) throws -> RecordedEvent? { seq >= 1 && seq <= events.count ? events[Int(seq) - 1] : nil }
+    }
+    func fold<P: Projection>(_: P.Type) {
+        var states: [String: P.State] = [:]
+        let context = Earlier(events: all)
+        report(
+            "fold \(P.name)",
+            seconds {
+                for e in all { try! P.apply(e, to: &states[e.event.org.text, default: P.initial()], context: context) }
+            })
+        sink &+= states.count
+    }
+    fold(FinanceProjection.self)
+    fold(HeadcountProjection.self)
+    fold(MembersProjection.self)
+    fold(GrantsProjection.self)
     print("(\(payloads.count) events, \(sink % 2))")
 }
 
