@@ -3,18 +3,24 @@ import KooplogDomain
 import KooplogStore
 
 /// The rule state kept in the `state` database, read and written inside the append's write
-/// transaction, so two writers can never both pass a check only one may pass. Reads are cached
-/// for the batch; writes are buffered and flushed before commit.
+/// transaction, so two writers can never both pass a check only one may pass. Records read or
+/// written are kept for the batch (the organisation's record is read by every event); writes are
+/// buffered and flushed before commit.
 struct StoredRuleState: RuleState {
     private enum Slot {
         case value(any BinaryRecord & Sendable)
         case absent
     }
 
+    /// The batch's records by key (a class: `load` does not mutate the state it reads).
+    private final class Slots {
+        var byKey: [String: Slot] = [:]
+    }
+
     private let txn: UnsafeMutablePointer<Transaction>
     private let database: Database
     private let log: EventLog
-    private var cache: [String: Slot] = [:]
+    private let slots = Slots()
     private var dirty: Set<String> = []
 
     init(txn: UnsafeMutablePointer<Transaction>, database: Database, log: EventLog) {
@@ -24,18 +30,23 @@ struct StoredRuleState: RuleState {
     }
 
     func load<T: RuleValue>(_ key: String, as type: T.Type) throws -> T? {
-        if let slot = cache[key] {
+        if let slot = slots.byKey[key] {
             switch slot {
             case .value(let value): return value as? T
             case .absent: return nil
             }
         }
-        guard let bytes = try txn.pointee.get(database, Array(key.utf8)) else { return nil }
-        return try StateCodec.decode(T.self, from: bytes, key: key)
+        guard let bytes = try txn.pointee.get(database, Array(key.utf8)) else {
+            slots.byKey[key] = .absent
+            return nil
+        }
+        let value = try StateCodec.decode(T.self, from: bytes, key: key)
+        slots.byKey[key] = .value(value)
+        return value
     }
 
     mutating func store<T: RuleValue>(_ key: String, _ value: T?) throws {
-        cache[key] = value.map { .value($0) } ?? .absent
+        slots.byKey[key] = value.map { .value($0) } ?? .absent
         dirty.insert(key)
     }
 
@@ -48,7 +59,7 @@ struct StoredRuleState: RuleState {
     mutating func flush() throws {
         for key in dirty.sorted() {
             let keyBytes = Array(key.utf8)
-            switch cache[key] {
+            switch slots.byKey[key] {
             case .value(let value)?:
                 try txn.pointee.put(database, keyBytes, StateCodec.encode(value))
             case .absent?, nil:
