@@ -192,7 +192,7 @@ public struct RecordedEvent: Sendable, Equatable {
     /// (the envelope's keys are sorted, so `org` follows `data`, and a quote inside text is
     /// always escaped). Used to cross-check the `org:` index; the full decode checks it again.
     public static func organisation(ofPayload payload: UnsafeRawBufferPointer) -> String? {
-        let marker: [UInt8] = Array(#","org":""#.utf8)
+        let marker = orgMarker
         var index = payload.count - marker.count - 11
         while index >= 0 {
             if payload[index] == marker[0], payload[index + 5] == marker[5],
@@ -206,6 +206,9 @@ public struct RecordedEvent: Sendable, Equatable {
         }
         return nil
     }
+
+    /// `,"org":"`, made once (this runs for every record of a scan).
+    private static let orgMarker: [UInt8] = Array(#","org":""#.utf8)
 
     /// The keys of a stored envelope (a switch over bytes: no string, no hashing per event).
     static func isStoredKey(_ key: JSONValue) -> Bool {

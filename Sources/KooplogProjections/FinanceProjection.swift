@@ -122,11 +122,21 @@ public enum FinanceProjection: Projection {
     public static func initial() -> FinanceState { FinanceState() }
 
     public static func apply(_ recorded: RecordedEvent, to state: inout FinanceState, context: some FoldContext) throws {
-        _ = try verifikation(recorded, state: &state, context: context)
+        _ = try post(recorded, state: &state, context: context)
     }
 
     /// Applies the event and returns its verifikation, if it is one.
     public static func verifikation(_ recorded: RecordedEvent, state: inout FinanceState, context: some FoldContext) throws -> Verifikation? {
+        guard let (year, number, postings) = try post(recorded, state: &state, context: context) else { return nil }
+        let event = recorded.event
+        return Verifikation(
+            fiscalYear: year, number: number, seq: recorded.seq, date: event.date, recorded: recorded.recorded,
+            by: recorded.by, text: text(for: event, context: context), postings: postings)
+    }
+
+    /// Applies the event; for a verifikation, its fiscal year, number and postings (a fold needs
+    /// no more: its text is made only for the journal).
+    private static func post(_ recorded: RecordedEvent, state: inout FinanceState, context: some FoldContext) throws -> (Int, Int, [Posting])? {
         let event = recorded.event
         let date = event.date.key
         if state.lastDate == nil || date > state.lastDate! { state.lastDate = date }
@@ -151,13 +161,16 @@ public enum FinanceProjection: Projection {
         guard let postings else { return nil }
         precondition(Bookkeeping.imbalance(postings).isZero, "unbalanced postings for seq \(recorded.seq)")
         let year = state.calendar.year(of: event.date)
-        var books = state.years[year] ?? FiscalYearBooks()
+        // Posted in place: books taken out of the dictionary would copy their accounts every time.
+        let number = add(postings, to: &state.years[year, default: FiscalYearBooks()])
+        return (year, number, postings)
+    }
+
+    /// Adds a verifikation's postings to a year's books; returns its number in the year.
+    private static func add(_ postings: [Posting], to books: inout FiscalYearBooks) -> Int {
         books.verifikations += 1
         for posting in postings { books.accounts[posting.account, default: DebitCredit()].add(posting.ore) }
-        state.years[year] = books
-        return Verifikation(
-            fiscalYear: year, number: books.verifikations, seq: recorded.seq, date: event.date, recorded: recorded.recorded,
-            by: recorded.by, text: text(for: event, context: context), postings: postings)
+        return books.verifikations
     }
 
     private static func updateEntities(_ recorded: RecordedEvent, postings: [Posting]?, state: inout FinanceState, context: some FoldContext) throws {
