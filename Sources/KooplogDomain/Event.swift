@@ -210,15 +210,16 @@ public struct RecordedEvent: Sendable, Equatable {
     /// `,"org":"`, made once (this runs for every record of a scan).
     private static let orgMarker: [UInt8] = Array(#","org":""#.utf8)
 
-    /// The keys of a stored envelope (a switch over bytes: no string, no hashing per event).
-    static func isStoredKey(_ key: JSONValue) -> Bool {
+    /// The slot of a stored envelope's key: 0 type, 1 recorded, 2 by, 3 v, 4 org, 5 date, 6 id,
+    /// 7 data; nil for any other key.
+    private static func storedKeySlot(_ key: JSONValue) -> Int? {
         switch key.bytes.count {
-        case 1: key.isString("v")
-        case 2: key.isString("by") || key.isString("id")
-        case 3: key.isString("org")
-        case 4: key.isString("data") || key.isString("date") || key.isString("type")
-        case 8: key.isString("recorded")
-        default: false
+        case 1: key.isString("v") ? 3 : nil
+        case 2: key.isString("by") ? 2 : key.isString("id") ? 6 : nil
+        case 3: key.isString("org") ? 4 : nil
+        case 4: key.isString("type") ? 0 : key.isString("date") ? 5 : key.isString("data") ? 7 : nil
+        case 8: key.isString("recorded") ? 1 : nil
+        default: nil
         }
     }
 
@@ -230,23 +231,37 @@ public struct RecordedEvent: Sendable, Equatable {
 
     static func decode(seq: UInt64, envelope value: JSONValue, allowing extra: Set<String>, upcaster: Upcaster) throws(Refusal) -> RecordedEvent {
         guard value.kind == .object else { throw Refusal(.notAnObject, "stored event \(seq) is not an object") }
-        try value.forEachMember { (_, key, _) throws(Refusal) in
-            if isStoredKey(key) || (!extra.isEmpty && extra.contains(key.text)) { return true }
-            throw Refusal(.unknownField, field: key.text, "is not a field of a stored event")
+        // One pass over the members, each key told by its bytes (no string, no hashing per event;
+        // the parser refused repeated keys).
+        var typeValue, recordedValue, byValue, versionValue, orgValue, dateValue, idValue, dataValue: JSONValue?
+        try value.forEachMember { (_, key, member) throws(Refusal) in
+            switch storedKeySlot(key) {
+            case 0: typeValue = member
+            case 1: recordedValue = member
+            case 2: byValue = member
+            case 3: versionValue = member
+            case 4: orgValue = member
+            case 5: dateValue = member
+            case 6: idValue = member
+            case 7: dataValue = member
+            default:
+                if extra.isEmpty || !extra.contains(key.text) { throw Refusal(.unknownField, field: key.text, "is not a field of a stored event") }
+            }
+            return true
         }
-        guard let type = value["type"]?.stringValue else { throw Refusal(.missingField, field: "type", "is required") }
-        guard let recordedValue = value["recorded"], recordedValue.kind == .string, Timestamp.isValid(recordedValue.bytes) else {
+        guard let type = typeValue?.stringValue else { throw Refusal(.missingField, field: "type", "is required") }
+        guard let recordedValue, recordedValue.kind == .string, Timestamp.isValid(recordedValue.bytes) else {
             throw Refusal(.invalidValue, field: "recorded", "must be a UTC timestamp YYYY-MM-DDTHH:MM:SSZ")
         }
-        guard let by = value["by"]?.stringValue, !by.isEmpty else { throw Refusal(.missingField, field: "by", "is required") }
-        guard let versionValue = value["v"], versionValue.kind == .number, let version = FieldReader.wholeNumber(versionValue.bytes) else {
+        guard let by = byValue?.stringValue, !by.isEmpty else { throw Refusal(.missingField, field: "by", "is required") }
+        guard let versionValue, versionValue.kind == .number, let version = FieldReader.wholeNumber(versionValue.bytes) else {
             throw Refusal(.missingField, field: "v", "is required (the schema version)")
         }
-        let org = try Event.decodeOrg(value["org"])
-        guard let dateValue = value["date"] else { throw Refusal(.missingField, field: "date", "is required") }
+        let org = try Event.decodeOrg(orgValue)
+        guard let dateValue else { throw Refusal(.missingField, field: "date", "is required") }
         let date = try FieldReader.checkedDate(dateValue, field: "date")
-        let id = try Event.decodeID(value["id"])
-        guard let data = value["data"], data.kind == .object else { throw Refusal(.missingField, field: "data", "is required") }
+        let id = try Event.decodeID(idValue)
+        guard let data = dataValue, data.kind == .object else { throw Refusal(.missingField, field: "data", "is required") }
         let body: EventBody
         if version == upcaster.currentVersion(of: type) {
             body = try EventCatalogue.decode(type: type, data: data)
