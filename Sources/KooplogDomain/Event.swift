@@ -233,7 +233,14 @@ public struct RecordedEvent: Sendable, Equatable {
         guard value.kind == .object else { throw Refusal(.notAnObject, "stored event \(seq) is not an object") }
         // One pass over the members, each key told by its bytes (no string, no hashing per event;
         // the parser refused repeated keys).
-        var typeValue, recordedValue, byValue, versionValue, orgValue, dateValue, idValue, dataValue: JSONValue?
+        var typeValue: JSONValue?
+        var recordedValue: JSONValue?
+        var byValue: JSONValue?
+        var versionValue: JSONValue?
+        var orgValue: JSONValue?
+        var dateValue: JSONValue?
+        var idValue: JSONValue?
+        var dataValue: JSONValue?
         try value.forEachMember { (_, key, member) throws(Refusal) in
             switch storedKeySlot(key) {
             case 0: typeValue = member
