@@ -282,6 +282,9 @@ public struct JSONParser {
         if let base = bytes.baseAddress {
             let count = bytes.count
             var i = index
+            // Eight bytes at a time while none of them is a quote, a backslash, a control
+            // character or part of a multi-byte character (then byte by byte, below).
+            while i + 8 <= count && !JSONParser.mayEndText(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i += 8 }
             while i < count {
                 let c = base[i]
                 if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
@@ -344,6 +347,17 @@ public struct JSONParser {
         let sideStart = tape.side.count
         tape.side.append(contentsOf: out)
         scalar(.string, start: sideStart, length: out.count, inSide: true)
+    }
+
+    /// Whether any of eight bytes is `"`, `\\`, below 0x20 or 0x80 and above (a word-wide test:
+    /// a byte is zero in `x ^ pattern` exactly where it equals the pattern's byte).
+    @inline(__always)
+    static func mayEndText(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+        return word & highs != 0 || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
+            || (word &- ones &* 0x20) & ~word & highs != 0
     }
 
     private func checkUTF8(_ slice: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) {

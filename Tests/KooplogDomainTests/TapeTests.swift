@@ -74,4 +74,42 @@ struct TapeTests {
         #expect(refusals.first?.field == "data.lines[2].vat")
         #expect(refusals.first == refusals.last)
     }
+
+    @Test("text is read eight bytes at a time where it can: every string, at every offset and length, reads as written; a raw control character or bad UTF-8 anywhere is refused")
+    func textWordAtATime() throws {
+        // Deterministic mix of plain ASCII, characters that end the fast path, and multi-byte ones.
+        let alphabet: [String] = ["a", "b", "Z", "0", " ", "-", "\"", "\\", "/", "\n", "\t", "\u{1}", "é", "ö", "€", "😀", "~", "\u{7f}"]
+        var seed: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((seed >> 33) % UInt64(bound))
+        }
+        for length in 0..<40 {
+            for pad in 0..<9 {
+                let text = String((0..<length).map { _ in alphabet[next(alphabet.count)] }.joined())
+                // Padding before the string moves it across the eight-byte boundaries.
+                let json: JSON = ["k": .string(String(repeating: "p", count: pad)), "v": .string(text)]
+                let written = JSONWriter.canonical(json)
+                try written.withUnsafeBufferPointer { buffer in
+                    let tape = try JSONParser.parseTape(buffer)
+                    tape.withDocument(buffer) { document in
+                        #expect(document.value()["v"]?.stringValue == text, "length \(length), pad \(pad)")
+                    }
+                }
+                #expect(try JSONParser.parse(written) == json)
+            }
+        }
+        // Refusals at every position of a long plain text: a raw control character, a lone
+        // continuation byte, a truncated multi-byte character.
+        for position in 0..<24 {
+            for bad: [UInt8] in [[0x0A], [0x1F], [0x80], [0xC3], [0xE2, 0x82]] {
+                var bytes = Array(#"{"v":""#.utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: 24)
+                bytes.insert(contentsOf: bad, at: 6 + position)
+                bytes += Array(#""}"#.utf8)
+                #expect(throws: JSONSyntaxError.self, "\(bad) at \(position)") {
+                    try bytes.withUnsafeBufferPointer { buffer in _ = try JSONParser.parseTape(buffer) }
+                }
+            }
+        }
+    }
 }
