@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where in the input a JSON problem is.
 public struct JSONSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
     public let line: Int
@@ -172,13 +174,19 @@ public struct JSONParser {
         return String(decoding: bytes[Int(n.start)..<Int(n.start + n.length)], as: UTF8.self)
     }
 
+    /// Whether two nodes' bytes in the input (of the same length) are equal.
+    private func sameInputBytes(_ a: Int, _ b: Int) -> Bool {
+        let (x, y) = (inputBytes(a), inputBytes(b))
+        return x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0
+    }
+
     /// Whether an earlier key of the object starting at `object` equals the key at `key`.
     private func isRepeated(_ key: Int, in object: Int, members: Int) -> Bool {
         let n = tape.nodes[key]
         var other = object + 1
         for _ in 0..<members {
             let o = tape.nodes[other]
-            if o.length == n.length, o.inSide || n.inSide ? keyText(other) == keyText(key) : inputBytes(other).elementsEqual(inputBytes(key)) {
+            if o.length == n.length, o.inSide || n.inSide ? keyText(other) == keyText(key) : sameInputBytes(other, key) {
                 return true
             }
             other = Int(tape.nodes[other + 1].end)

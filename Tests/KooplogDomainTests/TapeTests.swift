@@ -75,7 +75,9 @@ struct TapeTests {
         #expect(refusals.first == refusals.last)
     }
 
-    @Test("text is read eight bytes at a time where it can: every string, at every offset and length, reads as written; a raw control character or bad UTF-8 anywhere is refused")
+    @Test(
+        "text is read eight bytes at a time where it can: every string, at every offset and length, reads as written; a raw control character or bad UTF-8 anywhere is refused"
+    )
     func textWordAtATime() throws {
         // Deterministic mix of plain ASCII, characters that end the fast path, and multi-byte ones.
         let alphabet: [String] = ["a", "b", "Z", "0", " ", "-", "\"", "\\", "/", "\n", "\t", "\u{1}", "é", "ö", "€", "😀", "~", "\u{7f}"]
