@@ -65,7 +65,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KooplogDomainTests",
-            dependencies: ["KooplogDomain", "KooplogTestSupport"]
+            dependencies: ["KooplogDomain", "KooplogTestSupport", "KooplogSynthetic"]
         ),
         .testTarget(
             name: "KooplogProjectionsTests",

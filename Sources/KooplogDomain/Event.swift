@@ -157,12 +157,30 @@ public struct RecordedEvent: Sendable, Equatable {
     /// The canonical payload that is stored and hashed (docs/FORMAT.md): keys sorted, no white space:
     /// `{"by","data","date","id"?,"org","recorded","type","v"}`. The seq lives in the record header.
     public var payload: [UInt8] {
-        var object = JSONObject([
-            ("by", .string(by)), ("data", .object(event.body.fields)), ("date", .date(event.date)), ("org", .string(event.org.text)),
-            ("recorded", .string(recorded)), ("type", .string(event.type)), ("v", .int(version)),
-        ])
-        if let id = event.id { object["id"] = .string(id) }
-        return JSONWriter.canonical(.object(object))
+        // The envelope's keys written in their canonical order; `data` by the canonical writer.
+        var out = [UInt8]()
+        out.reserveCapacity(320)
+        func key(_ literal: StaticString) { JSONWriter.append(literal, to: &out) }
+        key(#"{"by":"#)
+        JSONWriter.writeString(by, into: &out)
+        key(#","data":"#)
+        JSONWriter.write(.object(event.body.fields), into: &out)
+        key(#","date":"#)
+        JSONWriter.writeString(event.date.description, into: &out)
+        if let id = event.id {
+            key(#","id":"#)
+            JSONWriter.writeString(id, into: &out)
+        }
+        key(#","org":"#)
+        JSONWriter.writeString(event.org.text, into: &out)
+        key(#","recorded":"#)
+        JSONWriter.writeString(recorded, into: &out)
+        key(#","type":"#)
+        JSONWriter.writeString(event.type, into: &out)
+        key(#","v":"#)
+        out.append(contentsOf: String(version).utf8)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
     /// Decodes a stored payload (any known schema version) back into the event.

@@ -25,13 +25,24 @@ public enum JSONWriter {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            let inOrder = zip(object.members, object.members.dropFirst()).allSatisfy { precedes($0.key, $1.key) }
-            let sorted = inOrder ? object.members : object.members.sorted { precedes($0.key, $1.key) }
-            for (index, member) in sorted.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(member.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                write(member.value, into: &out)
+            let members = object.members
+            // The members' indices in key order (insertion sort: objects are small, and most are
+            // in order already), in a buffer that is not an array of copied members.
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: members.count) { order in
+                for index in members.indices {
+                    var slot = index
+                    while slot > 0 && precedes(members[index].key, members[order[slot - 1]].key) {
+                        order[slot] = order[slot - 1]
+                        slot -= 1
+                    }
+                    order[slot] = index
+                }
+                for (position, index) in order.enumerated() {
+                    if position > 0 { out.append(UInt8(ascii: ",")) }
+                    writeString(members[index].key, into: &out)
+                    out.append(UInt8(ascii: ":"))
+                    write(members[index].value, into: &out)
+                }
             }
             out.append(UInt8(ascii: "}"))
         }

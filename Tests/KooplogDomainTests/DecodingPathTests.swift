@@ -1,4 +1,5 @@
 import KooplogDomain
+import KooplogSynthetic
 import Testing
 
 /// The decoding path reads bytes in place and names fields only when it refuses (session 3's
@@ -88,5 +89,50 @@ struct DecodingPathTests {
     func canonical() throws {
         let value = try JSONParser.parse(#"{"ö":1,"z":"a\"b\\c\n","a":[true,false,null],"Z":"ä/"}"#)
         #expect(JSONWriter.canonicalString(value) == #"{"Z":"ä/","a":[true,false,null],"z":"a\"b\\c\n","ö":1}"#)
+        // Members in every kind of order (sorted, reversed, shuffled, shared prefixes) come out
+        // sorted by their UTF-8 bytes, each once with its value.
+        let pool = ["a", "aa", "ab", "b", "B", "data", "date", "id", "ö", "å", "z", "lines", "line", "Z0", ""]
+        var seed: UInt64 = 7
+        for count in 0...pool.count {
+            for round in 0..<4 {
+                var keys = Array(pool.prefix(count))
+                switch round {
+                case 0: keys.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+                case 1: keys.reverse()
+                default:
+                    for index in keys.indices.reversed() {
+                        seed = seed &* 6_364_136_223_846_793_005 &+ 1
+                        keys.swapAt(index, Int((seed >> 33) % UInt64(index + 1)))
+                    }
+                }
+                let object = JSON.object(JSONObject(keys.map { ($0, JSON.string("v" + $0)) }))
+                let sorted = keys.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+                let expected = "{" + sorted.map { "\"\($0)\":\"v\($0)\"" }.joined(separator: ",") + "}"
+                #expect(JSONWriter.canonicalString(object) == expected, "\(keys)")
+            }
+        }
+    }
+
+    @Test("a stored payload is the canonical JSON of its envelope, for every type of event, with and without an id")
+    func payloadIsCanonicalEnvelope() throws {
+        var seen = Set<String>()
+        var index = 0
+        try SyntheticLedger(seed: 11, orgs: 2, years: 3).generate(count: 3_000) { input in
+            let event = try Event.decode(input)
+            seen.insert(event.type)
+            index += 1
+            for id in [nil, "k-\(index)", "a\"b\\ö"] as [String?] {
+                let withID = Event(org: event.org, date: event.date, id: id, body: event.body)
+                let recorded = RecordedEvent(seq: UInt64(index), recorded: "2026-12-02T01:02:03Z", by: "kassör \"K\"", event: withID)
+                var envelope = JSONObject([
+                    ("v", .number("\(recorded.version)")), ("type", .string(event.type)), ("recorded", .string(recorded.recorded)),
+                    ("org", .string(event.org.text)), ("date", .string(event.date.description)), ("data", .object(event.body.fields)),
+                    ("by", .string(recorded.by)),
+                ])
+                if let id { envelope["id"] = .string(id) }
+                #expect(recorded.payload == JSONWriter.canonical(.object(envelope)), "\(event.type)")
+            }
+        }
+        #expect(seen.count >= 15, "\(seen.sorted())")
     }
 }
