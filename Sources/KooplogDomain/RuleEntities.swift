@@ -3,13 +3,40 @@
 
 /// Keys of the rule state (docs/FORMAT.md, "state").
 public enum RuleKey {
-    public static func org(_ org: OrgNumber) -> String { "org/\(org.text)" }
-    public static func year(_ org: OrgNumber, _ year: Int) -> String { "year/\(org.text)/\(year)" }
-    public static func invoice(_ org: OrgNumber, _ id: String) -> String { "invoice/\(org.text)/\(id)" }
-    public static func bill(_ org: OrgNumber, _ id: String) -> String { "bill/\(org.text)/\(id)" }
-    public static func member(_ org: OrgNumber, _ id: String) -> String { "member/\(org.text)/\(id)" }
-    public static func person(_ org: OrgNumber, _ id: String) -> String { "person/\(org.text)/\(id)" }
-    public static func grant(_ org: OrgNumber, _ id: String) -> String { "grant/\(org.text)/\(id)" }
+    public static func org(_ org: OrgNumber) -> String { key("org/", org.text) }
+    public static func year(_ org: OrgNumber, _ year: Int) -> String { key("year/", org.text, String(year)) }
+    public static func invoice(_ org: OrgNumber, _ id: String) -> String { key("invoice/", org.text, id) }
+    public static func bill(_ org: OrgNumber, _ id: String) -> String { key("bill/", org.text, id) }
+    public static func member(_ org: OrgNumber, _ id: String) -> String { key("member/", org.text, id) }
+    public static func person(_ org: OrgNumber, _ id: String) -> String { key("person/", org.text, id) }
+    public static func grant(_ org: OrgNumber, _ id: String) -> String { key("grant/", org.text, id) }
+
+    /// `<kind><org>` or `<kind><org>/<id>`, its bytes copied once into a string of the right size
+    /// (the rule book makes several keys per event; interpolation grew a string piece by piece).
+    private static func key(_ kind: StaticString, _ org: String, _ id: String? = nil) -> String {
+        org.withUTF8Bytes { orgBytes in
+            (id ?? "").withUTF8Bytes { idBytes in
+                let count = kind.utf8CodeUnitCount + orgBytes.count + (id == nil ? 0 : 1 + idBytes.count)
+                return String(unsafeUninitializedCapacity: count) { buffer in
+                    var at = 0
+                    func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+                        for byte in bytes {
+                            buffer[at] = byte
+                            at += 1
+                        }
+                    }
+                    put(UnsafeBufferPointer(start: kind.utf8Start, count: kind.utf8CodeUnitCount))
+                    put(orgBytes)
+                    if id != nil {
+                        buffer[at] = UInt8(ascii: "/")
+                        at += 1
+                        put(idBytes)
+                    }
+                    return at
+                }
+            }
+        }
+    }
     /// The seq of the event that reversed `seq`.
     public static func reversal(_ seq: UInt64) -> String { "reversed/\(seq)" }
     /// Postings of an event whose postings depended on state (grant splits).

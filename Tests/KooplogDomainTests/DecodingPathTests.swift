@@ -113,6 +113,21 @@ struct DecodingPathTests {
         }
     }
 
+    @Test("rule-state keys are the documented text (docs/FORMAT.md), byte for byte")
+    func ruleKeys() throws {
+        let org = try OrgNumber.parse("769629-1231").get()
+        #expect(RuleKey.org(org) == "org/769629-1231")
+        #expect(RuleKey.year(org, 2025) == "year/769629-1231/2025")
+        #expect(RuleKey.invoice(org, "2025-001") == "invoice/769629-1231/2025-001")
+        #expect(RuleKey.bill(org, "B-7") == "bill/769629-1231/B-7")
+        #expect(RuleKey.member(org, "M-12") == "member/769629-1231/M-12")
+        #expect(RuleKey.person(org, "P-åäö") == "person/769629-1231/P-åäö")
+        #expect(RuleKey.grant(org, "") == "grant/769629-1231/")
+        #expect(RuleKey.reversal(42) == "reversed/42")
+        #expect(RuleKey.postings(7) == "postings/7")
+        #expect(RuleKey.invoice(org, "x").utf8.count == 21)
+    }
+
     @Test("a stored payload is the canonical JSON of its envelope, for every type of event, with and without an id")
     func payloadIsCanonicalEnvelope() throws {
         var seen = Set<String>()
