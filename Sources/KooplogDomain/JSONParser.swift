@@ -290,9 +290,20 @@ public struct JSONParser {
         if let base = bytes.baseAddress {
             let count = bytes.count
             var i = index
-            // Eight bytes at a time while none of them is a quote, a backslash, a control
-            // character or part of a multi-byte character (then byte by byte, below).
-            while i + 8 <= count && !JSONParser.mayEndText(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) { i += 8 }
+            // Eight bytes at a time: the lowest byte that is a quote, a backslash, a control
+            // character or part of a multi-byte character is found from the word's mask; past a
+            // multi-byte one the scan goes on. The last few bytes go one by one, below.
+            while i + 8 <= count {
+                let mask = JSONParser.textEndMask(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+                if mask == 0 {
+                    i += 8
+                    continue
+                }
+                i += mask.trailingZeroBitCount >> 3
+                guard base[i] >= 0x80 else { break }
+                ascii = false
+                i += 1
+            }
             while i < count {
                 let c = base[i]
                 if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
@@ -357,15 +368,16 @@ public struct JSONParser {
         scalar(.string, start: sideStart, length: out.count, inSide: true)
     }
 
-    /// Whether any of eight bytes is `"`, `\\`, below 0x20 or 0x80 and above (a word-wide test:
-    /// a byte is zero in `x ^ pattern` exactly where it equals the pattern's byte).
+    /// The high bit of each of eight bytes (little-endian) that is `"`, `\\`, below 0x20 or 0x80
+    /// and above, exact up to and including the lowest such byte (a byte is zero in
+    /// `x ^ pattern` where it equals the pattern's; a borrow, which can flag bytes above, starts
+    /// only at a flagged byte).
     @inline(__always)
-    static func mayEndText(_ word: UInt64) -> Bool {
+    static func textEndMask(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
-        return word & highs != 0 || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
-            || (word &- ones &* 0x20) & ~word & highs != 0
+        func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        return word & highs | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C)) | (word &- ones &* 0x20) & ~word & highs
     }
 
     private func checkUTF8(_ slice: UnsafeBufferPointer<UInt8>) throws(JSONSyntaxError) {
