@@ -368,8 +368,8 @@ public struct JSONParser {
         scalar(.string, start: sideStart, length: out.count, inSide: true)
     }
 
-    /// The high bit of each of eight bytes (little-endian) that is `"`, `\\`, below 0x20 or 0x80
-    /// and above, exact up to and including the lowest such byte (a byte is zero in
+    /// The high bit of each of eight bytes (little-endian) that is a quote, a backslash, below
+    /// 0x20 or 0x80 and above, exact up to and including the lowest such byte (a byte is zero in
     /// `x ^ pattern` where it equals the pattern's; a borrow, which can flag bytes above, starts
     /// only at a flagged byte).
     @inline(__always)

@@ -37,6 +37,7 @@ public enum RuleKey {
             }
         }
     }
+
     /// The seq of the event that reversed `seq`.
     public static func reversal(_ seq: UInt64) -> String { "reversed/\(seq)" }
     /// Postings of an event whose postings depended on state (grant splits).
