@@ -134,9 +134,12 @@ public enum FinanceProjection: Projection {
             by: recorded.by, text: text(for: event, context: context), postings: postings)
     }
 
+    /// A verifikation as a fold leaves it: its fiscal year, its number in the year, its postings.
+    private typealias Posted = (year: Int, number: Int, postings: [Posting])
+
     /// Applies the event; for a verifikation, its fiscal year, number and postings (a fold needs
     /// no more: its text is made only for the journal).
-    private static func post(_ recorded: RecordedEvent, state: inout FinanceState, context: some FoldContext) throws -> (Int, Int, [Posting])? {
+    private static func post(_ recorded: RecordedEvent, state: inout FinanceState, context: some FoldContext) throws -> Posted? {
         let event = recorded.event
         let date = event.date.key
         if state.lastDate == nil || date > state.lastDate! { state.lastDate = date }

@@ -69,6 +69,9 @@ public final class Environment: @unchecked Sendable {
         self.resolvedDataFile = Environment.dataFile(in: Environment.realPath(directory))  // the directory exists already
         let env = try LMDB.envCreate()
         self.handle = env
+        let statm = open("/proc/self/statm", O_RDONLY)
+        self.statm = statm
+        self.sharedPagesAtOpen = Environment.residentPages(statm)?.shared ?? 0
         // From here every property is set, so a throw runs deinit, which closes the environment.
         try LMDB.envSetMaxDatabases(env, Limits.databasesMax)
         try LMDB.envSetMaxReaders(env, Limits.readersMax)
@@ -246,13 +249,9 @@ public final class Environment: @unchecked Sendable {
 
     /// `/proc/self/statm`, open for the environment's life (-1 if it could not be opened: then
     /// every check drops the pages).
-    private let statm = open("/proc/self/statm", O_RDONLY)
+    private let statm: Int32
     /// File-backed resident pages when the ledger was opened (the program's code, mostly).
-    private let sharedPagesAtOpen: Int = {
-        let statm = open("/proc/self/statm", O_RDONLY)
-        defer { if statm >= 0 { close(statm) } }
-        return Environment.residentPages(statm)?.shared ?? 0
-    }()
+    private let sharedPagesAtOpen: Int
 
     /// The data file's mapped ranges and the map size they were read at (under `rangesLock`).
     private let rangesLock = Mutex()
