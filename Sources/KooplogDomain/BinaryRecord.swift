@@ -61,20 +61,16 @@ public struct BinaryReader {
 
     /// Reads one whole record; the bytes must be exactly one record of `T` with the tag.
     public static func decode<T: BinaryRecord>(_ type: T.Type, from bytes: [UInt8]) throws(BinaryRecordError) -> T {
-        let result: Result<T, BinaryRecordError> = bytes.withUnsafeBytes { raw in
-            guard raw.first == BinaryWriter.tag else { return .failure(BinaryRecordError(problem: "not a binary record (first byte is not 0xB1)")) }
-            var reader = BinaryReader(raw)
-            do {
-                let value = try T(from: &reader)
-                guard reader.index == raw.count else {
-                    return .failure(BinaryRecordError(problem: "\(raw.count - reader.index) bytes left over after the record"))
-                }
-                return .success(value)
-            } catch {
-                return .failure(error as? BinaryRecordError ?? BinaryRecordError(problem: "\(error)"))
-            }
-        }
-        return try result.get()
+        try bytes.withUnsafeBytes { raw in Result { () throws(BinaryRecordError) in try decode(type, from: raw) } }.get()
+    }
+
+    /// Reads one whole record where it lies (an LMDB page, valid only during the call).
+    public static func decode<T: BinaryRecord>(_ type: T.Type, from raw: UnsafeRawBufferPointer) throws(BinaryRecordError) -> T {
+        guard raw.first == BinaryWriter.tag else { throw BinaryRecordError(problem: "not a binary record (first byte is not 0xB1)") }
+        var reader = BinaryReader(raw)
+        let value = try T(from: &reader)
+        guard reader.index == raw.count else { throw BinaryRecordError(problem: "\(raw.count - reader.index) bytes left over after the record") }
+        return value
     }
 
     public mutating func get<T: BinaryRecord>(_ type: T.Type = T.self) throws(BinaryRecordError) -> T { try T(from: &self) }

@@ -514,6 +514,13 @@ public struct Period: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.month = month
     }
 
+    /// A checked year and month (the decoded form checks them first).
+    init(year: Int, month: Int) {
+        precondition((1900...2199).contains(year) && (1...12).contains(month), "period \(year)-\(month)")
+        self.year = year
+        self.month = month
+    }
+
     public static func < (lhs: Period, rhs: Period) -> Bool { (lhs.year, lhs.month) < (rhs.year, rhs.month) }
     public var description: String { "\(year)-\(month < 10 ? "0" : "")\(month)" }
 }
