@@ -203,13 +203,22 @@ extension Ledger {
                     throw refusal.at(place())
                 }
                 let recorded = RecordedEvent(seq: seq, recorded: recordedAt, by: options.actor, event: event)
-                head = try log.append(PendingRecord(payload: recorded.payload, id: event.id, streams: event.streams), after: head, &pointer.pointee)
+                head = try store(recorded, payload: recorded.payload, after: head, &pointer.pointee)
                 if let id = event.id { batchIDs[id] = results.count }
                 results.append(AppendResult(seq: seq, hash: head.hash, id: event.id, type: event.type, duplicate: false))
             }
             try state.flush()
             return results
         }
+    }
+
+    /// Stores an accepted event: its record in the log (indexed by its id and streams) and its
+    /// decoded form. Returns the new head.
+    func store(_ recorded: RecordedEvent, payload: [UInt8], after head: LogHead, _ txn: inout Transaction) throws -> LogHead {
+        let event = recorded.event
+        let newHead = try log.append(PendingRecord(payload: payload, id: event.id, streams: event.streams), after: head, &txn)
+        try storeDecoded(recorded, &txn)
+        return newHead
     }
 
     private func checkActor(_ actor: String) throws(Refusal) {

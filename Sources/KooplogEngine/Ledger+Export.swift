@@ -130,8 +130,7 @@ extension Ledger {
                     } catch let refusal as Refusal {
                         throw Refusal(refusal.code, field: refusal.field, "line \(line) (seq \(seq), \(recorded.event.type)): \(refusal.message)")
                     }
-                    head = try log.append(
-                        PendingRecord(payload: payload, id: recorded.event.id, streams: recorded.event.streams), after: head, &pointer.pointee)
+                    head = try store(recorded, payload: payload, after: head, &pointer.pointee)
                     guard head.hash == exportedHash else {
                         throw Refusal(
                             .invalidValue, field: "hash",

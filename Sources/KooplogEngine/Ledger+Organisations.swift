@@ -217,21 +217,33 @@ extension Ledger {
     /// written as a new generation of stored states; one last write transaction switches the
     /// checkpoints to it and drops the older generations. Readers use the older generation until
     /// then. A log of at most `scanEventsMax` events is folded in one scan per worker
-    /// (`foldByScan`); a longer one in groups of organisations read by their indexes, written in
-    /// batches, so memory holds one batch of encoded states.
+    /// (`foldByScan`) of the events' decoded forms (derived from the log first when some are
+    /// missing; of the log itself without `decodedForms` or in a ledger without them); a longer one
+    /// in groups of organisations read by their indexes, written in batches, so memory holds one
+    /// batch of encoded states.
     func rebuildByOrganisation(
-        _ names: [String] = ModelSet.names, scanEventsMax: Int = Limits.rebuildScanEventsMax, progress: ((UInt64) -> Void)? = nil
+        _ names: [String] = ModelSet.names, scanEventsMax: Int = Limits.rebuildScanEventsMax, decodedForms: Bool = true,
+        progress: ((UInt64) -> Void)? = nil
     ) throws -> RebuildReport {
         let generation: UInt64 = try environment.write { txn in
             let last = try txn.get(modelsDatabase, ModelKeys.lastGeneration).flatMap { try? BinaryReader.decode(UInt64.self, from: $0) } ?? 0
             try txn.put(modelsDatabase, ModelKeys.lastGeneration, StateCodec.encode(last + 1))
             return last + 1
         }
-        let (head, jobs) = try environment.read { txn in (try log.checkedHead(txn), try organisationJobs(txn)) }
+        var (head, jobs, formsComplete) = try environment.read { txn in
+            (try log.checkedHead(txn), try organisationJobs(txn), try decodedFormsComplete(through: try log.checkedHead(txn), txn))
+        }
         let shared = SharedProgress(progress, release: environment.releaseMappedPagesOverBudget)
         var events: UInt64 = 0
         if head.seq <= UInt64(scanEventsMax) {
-            events = try storeStates(try foldByScan(jobs, upTo: head.seq, names: names, progress: shared), generation: generation)
+            if decodedForms && !formsComplete && decodedDatabase != nil {
+                // Forms missing (a ledger from an older build, or a rebuild that stopped): derive
+                // them from the log once, then fold from them like any other rebuild.
+                try deriveDecodedForms()
+                formsComplete = try environment.read { txn in try decodedFormsComplete(through: head, txn) }
+            }
+            let folded = try foldByScan(jobs, upTo: head.seq, names: names, fromDecoded: decodedForms && formsComplete, progress: shared)
+            events = try storeStates(folded, generation: generation)
         } else {
             for batch in rebuildBatches(jobs) {
                 events += try storeStates(try foldGroups(batch, upTo: head.seq, names: names, progress: shared), generation: generation)
@@ -316,7 +328,7 @@ extension Ledger {
     /// be of an organisation the `org:` index knows, and each organisation's count must match its
     /// index: both are integrity errors otherwise.
     private func foldByScan(
-        _ jobs: [OrganisationJob], upTo head: UInt64, names: [String], progress: SharedProgress
+        _ jobs: [OrganisationJob], upTo head: UInt64, names: [String], fromDecoded: Bool, progress: SharedProgress
     ) throws -> [(String, UInt64, [(String, [UInt8])])] {
         let workers = max(1, min(Workers.count, jobs.count))
         // Largest first, each to the worker with the fewest events so far.
@@ -336,29 +348,54 @@ extension Ledger {
             let held = snapshots[worker]
             let share = shares[worker]
             let folds = OrganisationFolds(share.map(\.org), progress: progress)
-            let context = LedgerFoldContext(log: log, held: held)
+            let context = fromDecoded ? LedgerFoldContext(ledger: self, decodedIn: held) : LedgerFoldContext(log: log, held: held)
             var scanned: UInt64 = 0
-            try log.scan(from: 1, to: head, held.txn) { view in
+            /// Folds one event when its organisation is this worker's; `org` is read from the
+            /// record's bytes, `decode` reads the rest.
+            func take(_ seq: UInt64, _ org: String, _ decode: () throws -> RecordedEvent) throws {
                 scanned += 1
                 if scanned % 256 == 0 { environment.releaseMappedPagesOverBudget() }
-                guard view.isWellFormed, let org = RecordedEvent.organisation(ofPayload: view.payload) else {
-                    throw StoreError.integrity.with("seq \(view.seq) is malformed or names no organisation; run kooplog verify")
-                }
                 guard let (ownerWorker, index) = owner[org] else {
-                    throw StoreError.integrity.with("seq \(view.seq) is an event of \(org), which the org: index does not hold")
+                    throw StoreError.integrity.with("seq \(seq) is an event of \(org), which the org: index does not hold")
                 }
-                guard ownerWorker == worker else { return true }
-                let recorded: RecordedEvent
-                do {
-                    recorded = try RecordedEvent.decode(seq: view.seq, payload: view.payload)
-                } catch {
-                    throw StoreError.integrity.with("seq \(view.seq) does not decode; run kooplog verify")
-                }
+                guard ownerWorker == worker else { return }
+                let recorded = try decode()
                 guard recorded.event.org.text == org else {
-                    throw StoreError.integrity.with("seq \(view.seq) is an event of \(recorded.event.org.text), not of \(org) as its payload's end says")
+                    throw StoreError.integrity.with("seq \(seq) is an event of \(recorded.event.org.text), not of \(org) as its bytes' org says")
                 }
                 try folds.fold(recorded, into: index, context: context)
-                return true
+            }
+            if fromDecoded, let decodedDatabase {
+                // Every seq 1…head in order, each key checked (a gap is an integrity error).
+                try held.txn.scan(decodedDatabase) { key, value in
+                    let seq = scanned + 1
+                    guard seq <= head else { return false }
+                    guard key.count == 8, BigEndian.uint64(key) == seq else {
+                        throw StoreError.integrity.with("the decoded forms lack seq \(seq); run kooplog rebuild --full --from-log")
+                    }
+                    guard let org = RecordedEvent.organisation(ofDecoded: value) else {
+                        throw StoreError.integrity.with("the decoded form of seq \(seq) names no organisation; run kooplog rebuild --full --from-log")
+                    }
+                    try take(seq, String(decoding: org, as: UTF8.self)) { try Ledger.readDecoded(seq, value) }
+                    return true
+                }
+                guard scanned == head else {
+                    throw StoreError.integrity.with("the decoded forms end at seq \(scanned), the log at \(head); run kooplog rebuild --full --from-log")
+                }
+            } else {
+                try log.scan(from: 1, to: head, held.txn) { view in
+                    guard view.isWellFormed, let org = RecordedEvent.organisation(ofPayload: view.payload) else {
+                        throw StoreError.integrity.with("seq \(view.seq) is malformed or names no organisation; run kooplog verify")
+                    }
+                    try take(view.seq, org) {
+                        do {
+                            return try RecordedEvent.decode(seq: view.seq, payload: view.payload)
+                        } catch {
+                            throw StoreError.integrity.with("seq \(view.seq) does not decode; run kooplog verify")
+                        }
+                    }
+                    return true
+                }
             }
             for (index, job) in share.enumerated() where folds.counts[index] != UInt64(job.events) {
                 throw StoreError.integrity.with("the org:\(job.org) index holds \(job.events) events, the log \(folds.counts[index]) up to seq \(head)")

@@ -152,6 +152,7 @@ extension Ledger {
                 replay.broken = true
                 return false
             }
+            try checkDecodedForm(recorded, replay, held.txn)
             do {
                 if try RuleBook.apply(recorded.event, seq: seq, to: &replay.state) != nil { replay.check.verifikations += 1 }
             } catch let refusal as Refusal {
@@ -164,6 +165,10 @@ extension Ledger {
             return true
         }
         progress.add(replayed % SharedProgress.step)
+        for replay in replays where replay.check.decodedFormIssues > 1 {
+            let what = "\(replay.check.decodedFormIssues) decoded forms of \(replay.check.org) differ from the log or are missing (the first is named above)"
+            replay.check.discrepancies.append(Discrepancy(seq: nil, what: what))
+        }
         for replay in replays where !replay.broken {
             environment.releaseMappedPagesOverBudget()  // between organisations' comparisons
             try compareDue(replay, before: .max)
@@ -171,6 +176,25 @@ extension Ledger {
             try compareRuleState(replay.state, org: replay.check.org, into: &replay.check, held.txn)
         }
         return replays.map(\.check)
+    }
+
+    /// An event's stored decoded form must be, byte for byte, the form of the event its canonical
+    /// payload decodes to (what `rebuild --full` folds is then what verify replays). The first
+    /// form of an organisation that differs or is missing is named; the count comes at the end.
+    private func checkDecodedForm(_ recorded: RecordedEvent, _ replay: OrganisationReplay, _ txn: borrowing Transaction) throws {
+        guard let decodedDatabase else { return }
+        let expected = recorded.decodedForm
+        let problem: String? =
+            try txn.withValue(decodedDatabase, BigEndian.bytes(recorded.seq)) { stored in
+                replay.check.decodedForms += 1
+                let equal = stored.count == expected.count && expected.withUnsafeBytes { memcmp($0.baseAddress!, stored.baseAddress!, stored.count) == 0 }
+                return equal ? nil : "its decoded form differs from the event its payload decodes to"
+            } ?? "its decoded form is missing"
+        guard let problem else { return }
+        replay.check.decodedFormIssues += 1
+        if replay.check.decodedFormIssues == 1 {
+            replay.check.discrepancies.append(Discrepancy(seq: recorded.seq, what: "\(problem); run kooplog rebuild --full --from-log"))
+        }
     }
 
     /// A stored read model of one organisation must equal the replay at its checkpoint.
@@ -270,6 +294,12 @@ extension Ledger {
         if storedTotal != ownTotal + cross {
             found.append(Discrepancy(seq: nil, what: "stored rule state has \(storedTotal - ownTotal - cross) records of no organisation in the log"))
         }
+        if let decodedDatabase {
+            let extra = try txn.entries(decodedDatabase) - checks.reduce(0) { $0 + $1.decodedForms }
+            if extra > 0 {
+                found.append(Discrepancy(seq: nil, what: "the decoded forms hold \(extra) entries for no event of the log; run kooplog rebuild --full --from-log"))
+            }
+        }
         for (name, checkpoint) in checkpoints {
             var stored = 0
             let start = ModelKeys.generationPrefix(name, checkpoint.generation)
@@ -315,5 +345,8 @@ struct OrganisationCheck: Sendable {
     var crossRecords = 0
     /// Models (by name) that have a state for the organisation at their checkpoint.
     var modelStates: [String: Int] = [:]
+    /// Decoded forms found for its events, and how many of them differ or are missing.
+    var decodedForms = 0
+    var decodedFormIssues = 0
     var discrepancies: [Discrepancy] = []
 }

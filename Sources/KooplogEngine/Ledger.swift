@@ -5,13 +5,15 @@ public import KooplogStore
 /// One ledger directory: the event log, the rule state and the stored read models, in one LMDB
 /// environment. The only module that joins the domain (events, rules) and the store (bytes).
 public final class Ledger: @unchecked Sendable {
-    public static let databases = EventLog.databases + [DatabaseSpec("state"), DatabaseSpec("models")]
+    public static let databases = EventLog.databases + [DatabaseSpec("state"), DatabaseSpec("models"), DatabaseSpec("decoded", derived: true)]
 
     public let directory: String
     public let environment: Environment
     public let log: EventLog
     let stateDatabase: Database
     let modelsDatabase: Database
+    /// Each event's decoded form (docs/FORMAT.md, "decoded"); nil in a ledger made before it.
+    let decodedDatabase: Database?
     public let clock: any Clock
 
     private init(environment: Environment, directory: String, clock: any Clock) {
@@ -20,6 +22,7 @@ public final class Ledger: @unchecked Sendable {
         self.log = EventLog(environment: environment)
         self.stateDatabase = environment.database("state")
         self.modelsDatabase = environment.database("models")
+        self.decodedDatabase = environment.optionalDatabase("decoded")
         self.clock = clock
     }
 

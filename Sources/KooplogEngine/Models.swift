@@ -6,19 +6,25 @@ public import KooplogStore
 /// Reads earlier events for the folds (the original of a reversal). Every projection asks for the
 /// same original in turn, so the last few are kept.
 final class LedgerFoldContext: FoldContext {
-    private let read: (UInt64) throws -> StoredRecord?
+    private let read: (UInt64) throws -> RecordedEvent?
     private var recent: [(UInt64, RecordedEvent)] = []
 
     /// Each event in a read transaction of its own.
-    init(ledger: Ledger) { read = { seq in try ledger.environment.read { txn in try ledger.log.record(seq, txn) } } }
+    init(ledger: Ledger) {
+        read = { seq in try ledger.environment.read { txn in try ledger.log.record(seq, txn) }.map { try RecordedEvent.decode(seq: seq, payload: $0.payload) } }
+    }
 
     /// Events in the transaction a worker holds (which must not begin others).
-    init(log: EventLog, held: SharedReadTransaction) { read = { seq in try log.record(seq, held.txn) } }
+    init(log: EventLog, held: SharedReadTransaction) {
+        read = { seq in try log.record(seq, held.txn).map { try RecordedEvent.decode(seq: seq, payload: $0.payload) } }
+    }
+
+    /// Events' decoded forms in the transaction a worker holds (a rebuild from decoded forms).
+    init(ledger: Ledger, decodedIn held: SharedReadTransaction) { read = { seq in try ledger.decodedEvent(seq, held.txn) } }
 
     func event(_ seq: UInt64) throws -> RecordedEvent? {
         if let hit = recent.first(where: { $0.0 == seq }) { return hit.1 }
-        guard let record = try read(seq) else { return nil }
-        let recorded = try RecordedEvent.decode(seq: seq, payload: record.payload)
+        guard let recorded = try read(seq) else { return nil }
         if recent.count >= 8 { recent.removeFirst() }
         recent.append((seq, recorded))
         return recorded
@@ -231,10 +237,12 @@ extension Ledger {
         return (models, RebuildReport(fromSeq: from, head: head, events: applied, rebuiltModels: rebuilt))
     }
 
-    /// `kooplog rebuild`: incremental, or from the first event with `full`. `progress` hears the
-    /// seq reached now and then.
-    public func rebuild(full: Bool, progress: ((UInt64) -> Void)? = nil) throws -> RebuildReport {
-        try catchUp(full: full, progress: progress).1
+    /// `kooplog rebuild`: incremental, or from the first event with `full`; `fromLog` first derives
+    /// every event's decoded form from the log again (and rebuilds from the first event).
+    /// `progress` hears the seq reached now and then.
+    public func rebuild(full: Bool, fromLog: Bool = false, progress: ((UInt64) -> Void)? = nil) throws -> RebuildReport {
+        if fromLog { try deriveDecodedForms() }
+        return try catchUp(full: full || fromLog, progress: progress).1
     }
 
     /// The stored checkpoints, by model name, as `txn` sees them.

@@ -5,10 +5,14 @@ public struct DatabaseSpec: Sendable, Hashable {
     public let name: String
     /// Sorted duplicate values of one fixed size under each key (`MDB_DUPSORT | MDB_DUPFIXED`).
     public let duplicatesFixed: Bool
+    /// Derived data a ledger made by an older build may lack: opening such a ledger leaves the
+    /// database absent (`optionalDatabase` is nil) instead of refusing it.
+    public let derived: Bool
 
-    public init(_ name: String, duplicatesFixed: Bool = false) {
+    public init(_ name: String, duplicatesFixed: Bool = false, derived: Bool = false) {
         self.name = name
         self.duplicatesFixed = duplicatesFixed
+        self.derived = derived
     }
 }
 
@@ -101,6 +105,8 @@ public final class Environment: @unchecked Sendable {
                 let flags = spec.duplicatesFixed ? LMDB.flagDupSort | LMDB.flagDupFixed : 0
                 do {
                     databases[spec.name] = Database(dbi: try LMDB.dbiOpen(txn.handle, spec.name, flags), name: spec.name)
+                } catch let error where error == .notFound && spec.derived {
+                    continue
                 } catch let error where error == .notFound || error == .incompatible {
                     throw StoreError.integrity.with("\(directory) is not a Kooplog ledger (it has no \(spec.name) database)")
                 }
@@ -128,6 +134,9 @@ public final class Environment: @unchecked Sendable {
         guard let database = databases[name] else { preconditionFailure("database \(name) was not opened") }
         return database
     }
+
+    /// The handle of a derived database, nil when this ledger has none (`DatabaseSpec.derived`).
+    public func optionalDatabase(_ name: String) -> Database? { databases[name] }
 
     /// The current map size in bytes.
     public var mapBytes: Int { LMDB.envMapSize(handle) }

@@ -135,6 +135,11 @@ enum LMDB {
         return true
     }
 
+    /// `mdb_drop` with `del` 0: removes every entry, keeps the database.
+    static func empty(_ txn: OpaquePointer, _ dbi: UInt32) throws(StoreError) {
+        try check(mdb_drop(txn, MDB_dbi(dbi), 0), "empty database")
+    }
+
     // MARK: cursors
 
     enum Step { case first, last, next, nextNoDup, prev, setRange, set, nextDup, firstDup, lastDup }

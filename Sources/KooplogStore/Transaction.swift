@@ -125,6 +125,12 @@ public struct Transaction: ~Copyable {
         }
     }
 
+    /// Removes every entry of a database.
+    public mutating func empty(_ database: Database) throws {
+        precondition(writable, "empty in a read transaction")
+        try LMDB.empty(handle, database.dbi)
+    }
+
     /// Removes `key` (and all its duplicates). Returns whether it was there.
     @discardableResult
     public mutating func delete(_ database: Database, _ key: [UInt8]) throws -> Bool {

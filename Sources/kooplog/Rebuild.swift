@@ -10,13 +10,17 @@ struct Rebuild: ParsableCommand {
 
     @OptionGroup var ledger: LedgerOption
     @Flag(help: "Rebuild from the first event.") var full = false
+    @Flag(
+        name: .customLong("from-log"),
+        help: "Derive every event's decoded form from the log again, then rebuild from the first event (when verify names a decoded form that differs).")
+    var fromLog = false
 
     func run() throws {
         try runMapped {
             let opened = try ledger.open()
             let start = Date()
             let progress = Progress(label: "rebuilding", total: try opened.head().seq)
-            let report = try opened.rebuild(full: full, progress: progress.update)
+            let report = try opened.rebuild(full: full, fromLog: fromLog, progress: progress.update)
             progress.done()
             let seconds = Date().timeIntervalSince(start)
             if report.events == 0 {

@@ -241,6 +241,37 @@ struct TamperTests {
         if let theirs { #expect(theirs.status == 0, "the log itself is intact") }
     }
 
+    @Test("a decoded form changed behind the log's back: verify names it; rebuild --full --from-log derives it again")
+    func decodedFormChanged() throws {
+        let directory = TemporaryDirectory()
+        let path = try demoLedger(directory)
+        let seq = try firstSeq(path, type: "invoice.paid")
+        let tamperer = try Tamperer(path)
+        let decoded = tamperer.environment.database("decoded")
+        try tamperer.environment.write { txn in
+            // The payment one krona larger: a form that reads, of another event than the log's.
+            let form = try #require(try txn.get(decoded, BigEndian.bytes(seq)))
+            var recorded = try form.withUnsafeBytes { try RecordedEvent.decode(seq: seq, decoded: $0) }
+            guard case .invoicePaid(var paid) = recorded.event.body else { throw CancellationError() }
+            paid.amount = paid.amount + Money(ore: 100)
+            recorded.event.body = .invoicePaid(paid)
+            try txn.put(decoded, BigEndian.bytes(seq), recorded.decodedForm)
+        }
+        let (ours, theirs) = try verifyBoth(path)
+        #expect(ours.status == 1)
+        #expect(ours.stdout.contains("seq \(seq): its decoded form differs from the event its payload decodes to; run kooplog rebuild --full --from-log"))
+        if let theirs { #expect(theirs.status == 0, "the log itself is intact") }
+        // A plain full rebuild folds the forms as they are: verify now finds the models wrong too.
+        #expect(try kooplog(["rebuild", "--full", "--ledger", path]).status == 0)
+        let after = try kooplog(["verify", "--ledger", path])
+        #expect(after.status == 1)
+        #expect(after.stdout.contains("differs from the replay"))
+        let fromLog = try kooplog(["rebuild", "--full", "--from-log", "--ledger", path])
+        #expect(fromLog.status == 0, "\(fromLog.stderr)")
+        let repaired = try kooplog(["verify", "--ledger", path])
+        #expect(repaired.status == 0, "\(repaired.stdout)")
+    }
+
     @Test("an event that chains correctly but pays an invoice twice, written directly with LMDB")
     func ruleBreakingEvent() throws {
         let directory = TemporaryDirectory()

@@ -68,7 +68,9 @@ struct ReplayGroupTests {
         #expect(ledger.organisationGroups(try ledger.environment.read { try ledger.organisationJobs($0) }, workers: 1).count == 7)
         let incremental = try states(ledger)
         #expect(incremental.count == 28)  // four models for each of seven organisations
-        _ = try ledger.rebuild(full: true)  // a short log: one scan per worker
+        _ = try ledger.rebuild(full: true)  // a short log: one scan per worker, of the decoded forms
+        #expect(try states(ledger) == incremental)
+        _ = try ledger.rebuildByOrganisation(decodedForms: false)  // one scan per worker, of the log
         #expect(try states(ledger) == incremental)
         _ = try ledger.rebuildByOrganisation(scanEventsMax: 0)  // by groups
         #expect(try states(ledger) == incremental)
@@ -91,6 +93,51 @@ struct ReplayGroupTests {
         #expect(try ledger.verify().ok)
         let again = try Ledger.open(at: directory.file("ledger"), mapBytes: 4_096)
         #expect(try again.rebuildByOrganisation(scanEventsMax: 0).events == head.seq)
+    }
+
+    @Test("every appended event has its decoded form; missing forms are derived again by the next full rebuild")
+    func decodedForms() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try umbrella(directory, orgs: 3, events: 500)
+        let head = try ledger.head()
+        let decoded = ledger.environment.database("decoded")
+        func formsMatchTheLog() throws -> Bool {
+            try ledger.environment.read { txn in
+                var all = true
+                try ledger.log.scan(from: 1, txn) { view in
+                    let recorded = try RecordedEvent.decode(seq: view.seq, payload: view.payload)
+                    let form = try txn.get(decoded, BigEndian.bytes(view.seq))
+                    all = all && form == recorded.decodedForm
+                    return true
+                }
+                let entries = try txn.entries(decoded)
+                return all && entries == Int(head.seq)
+            }
+        }
+        #expect(try formsMatchTheLog())
+        #expect(try ledger.environment.read { try ledger.decodedFormsComplete(through: head, $0) })
+        let incremental = try states(ledger)
+        // One form lost in the middle, another beyond the head in its place: not complete.
+        try ledger.environment.write { txn in
+            #expect(try txn.delete(decoded, BigEndian.bytes(head.seq / 2)))
+            try txn.put(decoded, BigEndian.bytes(head.seq + 1), [0xB1])
+        }
+        #expect(try !ledger.environment.read { try ledger.decodedFormsComplete(through: head, $0) })
+        let report = try ledger.verify()
+        #expect(report.discrepancies.map(\.description).contains("seq \(head.seq / 2): its decoded form is missing; run kooplog rebuild --full --from-log"))
+        _ = try ledger.rebuild(full: true)
+        #expect(try formsMatchTheLog())
+        #expect(try states(ledger) == incremental)
+        #expect(try ledger.verify().ok)
+        // A form that does not read stops the rebuild (an integrity error naming the seq).
+        try ledger.environment.write { txn in try txn.put(decoded, BigEndian.bytes(3), [0xB1, 1, 11]) }
+        #expect(throws: StoreError.integrity) { try ledger.rebuild(full: true) }
+        let verified = try ledger.verify()
+        #expect(verified.discrepancies.map(\.description).contains("seq 3: its decoded form differs from the event its payload decodes to; run kooplog rebuild --full --from-log"))
+        _ = try ledger.rebuild(full: true, fromLog: true)
+        #expect(try formsMatchTheLog())
+        #expect(try states(ledger) == incremental)
+        #expect(try ledger.verify().ok)
     }
 
     @Test("a full rebuild refuses a log whose org: index lacks an organisation, by scan and by groups")

@@ -180,7 +180,7 @@ func storeBenchmark(_ arguments: [String]) throws {
 
 /// `kooplog-bench phases --ledger DIR [--events N]`: where one core's time goes per stored event,
 /// on the first N events of a ledger held in memory (no LMDB in the timed loops): JSON parse,
-/// full decode, the canonical encoding, the rule book with rule state in memory and each read
+/// full decode, the canonical encoding, the decoded form (docs/FORMAT.md) both ways, the rule book with rule state in memory and each read
 /// model's fold (one state per org).
 func phases(_ arguments: [String]) throws {
     var directory = ""
@@ -207,6 +207,15 @@ func phases(_ arguments: [String]) throws {
     report(
         "decode (parse + typed)", seconds { for (i, p) in payloads.enumerated() { decoded.append(try! RecordedEvent.decode(seq: UInt64(i + 1), payload: p)) } })
     report("encode canonical payload", seconds { for e in decoded { sink &+= e.payload.count } })
+    var forms: [[UInt8]] = []
+    forms.reserveCapacity(decoded.count)
+    report("encode decoded form", seconds { for e in decoded { forms.append(e.decodedForm) } })
+    report(
+        "decode decoded form",
+        seconds {
+            for (i, f) in forms.enumerated() { f.withUnsafeBytes { sink &+= Int(try! RecordedEvent.decode(seq: UInt64(i + 1), decoded: $0).version) } }
+        })
+    print("decoded form: \(String(format: "%.1f", Double(forms.reduce(0) { $0 + $1.count }) / n)) bytes/event, canonical payload \(String(format: "%.1f", Double(payloads.reduce(0) { $0 + $1.count }) / n))")
     var states: [String: MemoryRuleState] = [:]
     let all = decoded
     report(
