@@ -82,6 +82,11 @@ public struct BinaryReader {
     }
 
     mutating func unsigned() throws(BinaryRecordError) -> UInt64 {
+        // Most values (lengths, counts, choices, small numbers) are one byte.
+        if index < buffer.count, buffer[index] < 0x80 {
+            defer { index += 1 }
+            return UInt64(buffer[index])
+        }
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {

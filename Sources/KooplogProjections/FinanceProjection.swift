@@ -178,7 +178,8 @@ public enum FinanceProjection: Projection {
 
     private static func updateEntities(_ recorded: RecordedEvent, postings: [Posting]?, state: inout FinanceState, context: some FoldContext) throws {
         let event = recorded.event
-        let date = event.date.key
+        // Made only for the events that keep it.
+        var date: String { event.date.key }
         switch event.body {
         case .invoiceIssued(let p):
             state.invoices[p.invoice] = InvoiceEntry(

@@ -37,7 +37,8 @@ public enum GrantsProjection: Projection {
     public static func initial() -> GrantsState { GrantsState() }
 
     public static func apply(_ recorded: RecordedEvent, to state: inout GrantsState, context: some FoldContext) throws {
-        let date = recorded.event.date.key
+        // Made only for the events that keep it (most events concern another model).
+        var date: String { recorded.event.date.key }
         let movement = { (ore: Int64) in Movement(seq: recorded.seq, date: date, ore: ore) }
         switch recorded.event.body {
         case .grantAwarded(let p):

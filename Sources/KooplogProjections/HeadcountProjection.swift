@@ -53,7 +53,8 @@ public enum HeadcountProjection: Projection {
     public static func initial() -> HeadcountState { HeadcountState() }
 
     public static func apply(_ recorded: RecordedEvent, to state: inout HeadcountState, context: some FoldContext) throws {
-        let date = recorded.event.date.key
+        // Made only for the events that keep it (most events concern another model).
+        var date: String { recorded.event.date.key }
         switch recorded.event.body {
         case .placementStarted(let p):
             let terms = PlacementTerms(seq: recorded.seq, date: date, form: p.form.rawValue, extent: p.extent, subsidy: p.subsidy?.rawValue)
@@ -84,8 +85,12 @@ public enum HeadcountProjection: Projection {
                 guard let index = state.placements.firstIndex(where: { $0.startSeq == p.seq }) else { return }
                 state.placements.remove(at: index)
                 reindex(&state)
-            case .placementChanged:
-                for index in state.placements.indices { state.placements[index].terms.removeAll { $0.seq == p.seq } }
+            case .placementChanged(let x):
+                // The change went to one of this person's placements: only theirs are looked into
+                // (each placement's terms lie elsewhere in memory; an umbrella has thousands).
+                for index in state.placements.indices where state.placements[index].person == x.person {
+                    state.placements[index].terms.removeAll { $0.seq == p.seq }
+                }
             case .placementEnded(let x):
                 guard let index = state.placements.firstIndex(where: { $0.endSeq == p.seq }) else { return }
                 state.placements[index].to = nil

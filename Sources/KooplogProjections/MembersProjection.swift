@@ -44,7 +44,8 @@ public enum MembersProjection: Projection {
     public static func initial() -> MembersState { MembersState() }
 
     public static func apply(_ recorded: RecordedEvent, to state: inout MembersState, context: some FoldContext) throws {
-        let date = recorded.event.date.key
+        // Made only for the events that keep it (most events concern another model).
+        var date: String { recorded.event.date.key }
         switch recorded.event.body {
         case .memberAdmitted(let p):
             state.members[p.member] = MemberEntry(

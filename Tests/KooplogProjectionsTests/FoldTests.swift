@@ -69,6 +69,18 @@ struct FoldTests {
                     Fixtures.event("event.reversed", org: o, date: "2025-07-01", data: ["seq": 2, "reason": "Fel person"])
                 ]))
         #expect(reversedStart.placements.isEmpty)
+        // Reversing one person's change leaves another's change of the same day alone.
+        let twoPeople = try fold(
+            HeadcountProjection.self,
+            try recorded(
+                base + [
+                    Fixtures.event("placement.started", date: "2025-01-01", data: ["person": "P-2", "form": "internship", "extent": 25, "targetGroup": true]),
+                    Fixtures.event("placement.changed", date: "2025-03-01", data: ["person": "P-2", "extent": 75]),
+                    Fixtures.event("event.reversed", org: o, date: "2025-07-01", data: ["seq": 3, "reason": "Fel"]),
+                ]))
+        #expect(twoPeople.placements[0].terms(on: "2025-04-01").extent == 50)
+        #expect(twoPeople.placements[1].terms(on: "2025-04-01").extent == 75)
+        #expect(twoPeople.placements.map(\.terms.count) == [1, 2])
     }
 
     @Test("members: admission, payments, leaving; a reversed admission removes the member")
