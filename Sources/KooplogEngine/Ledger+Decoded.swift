@@ -40,7 +40,8 @@ extension Ledger {
         do {
             return try RecordedEvent.decode(seq: seq, decoded: raw)
         } catch {
-            throw StoreError.integrity.with("the decoded form of seq \(seq) does not read (\(error)); run kooplog verify, then kooplog rebuild --full --from-log")
+            throw StoreError.integrity.with(
+                "the decoded form of seq \(seq) does not read (\(error)); run kooplog verify, then kooplog rebuild --full --from-log")
         }
     }
 

@@ -297,7 +297,8 @@ extension Ledger {
         if let decodedDatabase {
             let extra = try txn.entries(decodedDatabase) - checks.reduce(0) { $0 + $1.decodedForms }
             if extra > 0 {
-                found.append(Discrepancy(seq: nil, what: "the decoded forms hold \(extra) entries for no event of the log; run kooplog rebuild --full --from-log"))
+                let what = "the decoded forms hold \(extra) entries for no event of the log; run kooplog rebuild --full --from-log"
+                found.append(Discrepancy(seq: nil, what: what))
             }
         }
         for (name, checkpoint) in checkpoints {

@@ -215,7 +215,9 @@ func phases(_ arguments: [String]) throws {
         seconds {
             for (i, f) in forms.enumerated() { f.withUnsafeBytes { sink &+= Int(try! RecordedEvent.decode(seq: UInt64(i + 1), decoded: $0).version) } }
         })
-    print("decoded form: \(String(format: "%.1f", Double(forms.reduce(0) { $0 + $1.count }) / n)) bytes/event, canonical payload \(String(format: "%.1f", Double(payloads.reduce(0) { $0 + $1.count }) / n))")
+    let formBytes = Double(forms.reduce(0) { $0 + $1.count }) / n
+    let payloadBytes = Double(payloads.reduce(0) { $0 + $1.count }) / n
+    print(String(format: "decoded form %.1f bytes/event, canonical payload %.1f", formBytes, payloadBytes))
     var states: [String: MemoryRuleState] = [:]
     let all = decoded
     report(
