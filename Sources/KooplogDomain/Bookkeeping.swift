@@ -85,7 +85,9 @@ public enum Bookkeeping {
             if p.refund.isZero { return nil }
             return [Posting(memberContributions, p.refund), Posting(bank, p.refund.negated)]
         case .invoiceIssued(let p):
-            return [Posting(receivables, p.gross)] + salesCredits(p.lines, vat: try context.vatRegistered(org))
+            var postings = [Posting(receivables, p.gross)]
+            try salesCredits(p.lines, vat: context.vatRegistered(org), into: &postings)
+            return postings
         case .invoicePaid(let p):
             return [Posting(bank, p.amount), Posting(receivables, p.amount.negated)]
         case .invoiceCredited(let p):
@@ -97,18 +99,26 @@ public enum Bookkeeping {
                 lines = original
             }
             let gross = lines.reduce(Money.zero) { $0 + $1.gross }
-            return negate([Posting(receivables, gross)] + salesCredits(lines, vat: try context.vatRegistered(org)))
+            var postings = [Posting(receivables, gross)]
+            try salesCredits(lines, vat: context.vatRegistered(org), into: &postings)
+            return negate(postings)
         case .salePaid(let p):
             let gross = p.lines.reduce(Money.zero) { $0 + $1.gross }
-            return [Posting(bank, gross)] + salesCredits(p.lines, vat: try context.vatRegistered(org))
+            var postings = [Posting(bank, gross)]
+            try salesCredits(p.lines, vat: context.vatRegistered(org), into: &postings)
+            return postings
         case .billReceived(let p):
-            let vat = try context.vatRegistered(org)
-            return costDebits(p.lines, vat: vat) + [Posting(payables, costGross(p.lines).negated)]
+            var postings: [Posting] = []
+            try costDebits(p.lines, vat: context.vatRegistered(org), into: &postings)
+            postings.append(Posting(payables, costGross(p.lines).negated))
+            return postings
         case .billPaid(let p):
             return [Posting(payables, p.amount), Posting(bank, p.amount.negated)]
         case .expensePaid(let p):
-            let vat = try context.vatRegistered(org)
-            return costDebits(p.lines, vat: vat) + [Posting(bank, costGross(p.lines).negated)]
+            var postings: [Posting] = []
+            try costDebits(p.lines, vat: context.vatRegistered(org), into: &postings)
+            postings.append(Posting(bank, costGross(p.lines).negated))
+            return postings
         case .payrollPaid(let p):
             var lines = [Posting(p.wageAccount, p.gross)]
             if !p.employerFees.isZero { lines.append(Posting(employerFeesCost, p.employerFees)) }
@@ -166,39 +176,41 @@ public enum Bookkeeping {
     }
 
     static func negate(_ postings: [Posting]) -> [Posting] {
-        postings.map {
-            var p = $0
-            p.ore = -p.ore
-            return p
-        }
+        var negated = postings
+        for index in negated.indices { negated[index].ore = -negated[index].ore }
+        return negated
     }
 
-    private static func salesCredits(_ lines: [SalesLine], vat: Bool) -> [Posting] {
-        var postings: [Posting] = []
-        for line in lines { add(&postings, line.revenueAccount, line.amount.negated) }
+    /// Appends the credits of sales lines, one posting per revenue and output-VAT account (merged
+    /// only among themselves, not with the postings before them).
+    private static func salesCredits(_ lines: [SalesLine], vat: Bool, into postings: inout [Posting]) {
+        let start = postings.count
+        postings.reserveCapacity(start + 2 * lines.count)
+        for line in lines { add(&postings, from: start, line.revenueAccount, line.amount.negated) }
         if vat {
             for line in lines {
-                if let output = line.vat.outputAccount { add(&postings, output, line.vatAmount.negated) }
+                if let output = line.vat.outputAccount { add(&postings, from: start, output, line.vatAmount.negated) }
             }
         }
-        return postings
     }
 
-    private static func costDebits(_ lines: [CostLine], vat: Bool) -> [Posting] {
-        var postings: [Posting] = []
-        for line in lines { add(&postings, line.account, vat ? line.amount : line.gross) }
+    /// Appends the debits of cost lines, one posting per account and one of input VAT (merged only
+    /// among themselves).
+    private static func costDebits(_ lines: [CostLine], vat: Bool, into postings: inout [Posting]) {
+        let start = postings.count
+        postings.reserveCapacity(start + lines.count + 2)
+        for line in lines { add(&postings, from: start, line.account, vat ? line.amount : line.gross) }
         if vat {
             let input = lines.reduce(Money.zero) { $0 + $1.vatAmount }
-            if !input.isZero { add(&postings, inputVAT, input) }
+            if !input.isZero { add(&postings, from: start, inputVAT, input) }
         }
-        return postings
     }
 
     private static func costGross(_ lines: [CostLine]) -> Money { lines.reduce(.zero) { $0 + $1.gross } }
 
-    /// Adds to the posting on the same account, or appends one.
-    private static func add(_ postings: inout [Posting], _ account: Account, _ amount: Money) {
-        if let index = postings.firstIndex(where: { $0.account == account.number }) {
+    /// Adds to the posting on the same account at or after `start`, or appends one.
+    private static func add(_ postings: inout [Posting], from start: Int, _ account: Account, _ amount: Money) {
+        if let index = postings[start...].firstIndex(where: { $0.account == account.number }) {
             postings[index].ore += amount.ore
         } else {
             postings.append(Posting(account, amount))
