@@ -157,9 +157,11 @@ public enum FinanceProjection: Projection {
         default:
             break
         }
-        // The posting context reads the state; it must be gone before the state is changed, or the
-        // change copies every dictionary of the state.
-        let postings = try withExtendedLifetime(()) { try Bookkeeping.postings(for: event, context: FinancePostingContext(state: state, context: context)) }
+        // The posting context reads the state where it lies (a copy retained every field of the
+        // state per event); it is gone before the state is changed.
+        let postings = try withUnsafeMutablePointer(to: &state) { pointer in
+            try Bookkeeping.postings(for: event, context: FinancePostingContext(state: UnsafePointer(pointer), context: context))
+        }
         try updateEntities(recorded, postings: postings, state: &state, context: context)
         guard let postings else { return nil }
         precondition(Bookkeeping.imbalance(postings).isZero, "unbalanced postings for seq \(recorded.seq)")
@@ -275,23 +277,24 @@ public enum FinanceProjection: Projection {
 }
 
 /// Answers the posting rules from the finance state (and the log, for reversals).
+/// The posting rules' view of a finance state, valid only inside the call that made it.
 struct FinancePostingContext<C: FoldContext>: PostingContext {
-    let state: FinanceState
+    let state: UnsafePointer<FinanceState>
     let context: C
 
-    func vatRegistered(_ org: OrgNumber) throws -> Bool { state.vatRegistered }
+    func vatRegistered(_ org: OrgNumber) throws -> Bool { state.pointee.vatRegistered }
 
     func grantAccrual(_ org: OrgNumber, _ grant: String) throws -> (funder: Funder, liability: Money, accrued: Money)? {
-        guard let entry = state.grants[grant], let funder = Funder(rawValue: entry.funder) else { return nil }
+        guard let entry = state.pointee.grants[grant], let funder = Funder(rawValue: entry.funder) else { return nil }
         return (funder, Money(ore: entry.liabilityOre), Money(ore: entry.accruedOre))
     }
 
     func invoiceLines(_ org: OrgNumber, _ invoice: String) throws -> [SalesLine]? {
-        state.invoiceLines[invoice]?.map(\.line)
+        state.pointee.invoiceLines[invoice]?.map(\.line)
     }
 
     func postings(ofSeq seq: UInt64) throws -> [Posting]? {
-        if let stored = state.statefulPostings[String(seq)] { return stored }
+        if let stored = state.pointee.statefulPostings[String(seq)] { return stored }
         guard let original = try context.event(seq) else { return nil }
         return try Bookkeeping.postings(for: original.event, context: self)
     }
