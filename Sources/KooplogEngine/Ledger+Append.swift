@@ -176,6 +176,8 @@ extension Ledger {
             var results: [AppendResult] = []
             results.reserveCapacity(events.count)
             var batchIDs: [String: Int] = [:]
+            var forms: [(seq: UInt64, form: [UInt8])] = []
+            forms.reserveCapacity(events.count)
             for (index, event) in events.enumerated() {
                 // A large batch looks up rule state and indexes all over the file: drop the mapped
                 // pages read now and then (the transaction's own changes are in its dirty pages).
@@ -203,21 +205,24 @@ extension Ledger {
                     throw refusal.at(place())
                 }
                 let recorded = RecordedEvent(seq: seq, recorded: recordedAt, by: options.actor, event: event)
-                head = try store(recorded, payload: recorded.payload, after: head, &pointer.pointee)
+                head = try store(recorded, payload: recorded.payload, after: head, forms: &forms, &pointer.pointee)
                 if let id = event.id { batchIDs[id] = results.count }
                 results.append(AppendResult(seq: seq, hash: head.hash, id: event.id, type: event.type, duplicate: false))
             }
+            try storeDecoded(forms, &pointer.pointee)
             try state.flush()
             return results
         }
     }
 
-    /// Stores an accepted event: its record in the log (indexed by its id and streams) and its
-    /// decoded form. Returns the new head.
-    func store(_ recorded: RecordedEvent, payload: [UInt8], after head: LogHead, _ txn: inout Transaction) throws -> LogHead {
+    /// Stores an accepted event's record in the log (indexed by its id and streams) and adds its
+    /// decoded form to `forms`, which `storeDecoded` writes when the batch is done. Returns the new head.
+    func store(
+        _ recorded: RecordedEvent, payload: [UInt8], after head: LogHead, forms: inout [(seq: UInt64, form: [UInt8])], _ txn: inout Transaction
+    ) throws -> LogHead {
         let event = recorded.event
         let newHead = try log.append(PendingRecord(payload: payload, id: event.id, streams: event.streams), after: head, &txn)
-        try storeDecoded(recorded, &txn)
+        if decodedDatabase != nil { forms.append((recorded.seq, recorded.decodedForm)) }
         return newHead
     }
 

@@ -28,8 +28,8 @@ public enum Limits {
     /// workers' open entities and the overshoot between two checks, verify's peak at 10^7 events
     /// stays under 200 MiB (docs/PERFORMANCE.md).
     public static let residentBytesBudget: Int = 96 << 20
-    /// Mapped file pages (above those mapped when the ledger was opened: the program's own code)
-    /// below which a pass over budget does not drop them: when the open entities alone exceed the
+    /// Mapped file pages (above those a drop leaves: the program's own code, mostly) below which a
+    /// pass over budget does not drop them: when the open entities alone exceed the
     /// budget, dropping a few pages again and again costs more (a madvise over the whole map and
     /// the faults after it) than it saves.
     public static let mappedBytesFloor: Int = 16 << 20
