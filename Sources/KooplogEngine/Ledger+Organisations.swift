@@ -164,13 +164,14 @@ extension Ledger {
     }
 
     /// Calls `body(index, seq, event)` with the events of several organisations up to `head`, in
-    /// one seq order (`index` into `orgs`), read in `held`, decoded or refused; an organisation
+    /// one seq order (`index` into `orgs`), read in `held`, decoded or refused (from their decoded
+    /// forms with `fromDecoded`: a rebuild; a form that does not read throws); an organisation
     /// whose `body` returned false gets no more. `seqs` replaces the `org:` indexes when given
     /// (verify, when an index disagrees with the log). An index entry without its record, or naming
     /// another organisation's event, is an integrity error: thrown, or handed to `indexProblem`
     /// with the organisation's index, which then gets no more events.
     func forEachEvent(
-        of orgs: [String], upTo head: UInt64, in held: SharedReadTransaction, seqs given: [[UInt64]]? = nil,
+        of orgs: [String], upTo head: UInt64, in held: SharedReadTransaction, seqs given: [[UInt64]]? = nil, fromDecoded: Bool = false,
         indexProblem: ((Int, StoreError) -> Void)? = nil,
         _ body: (Int, UInt64, Result<RecordedEvent, Refusal>) throws -> Bool
     ) throws {
@@ -196,10 +197,14 @@ extension Ledger {
             if next[pick] == lists[pick].count { done[pick] = true }
             let org = orgs[pick]
             do {
-                let read = try log.withRecord(least, held.txn) { view in
-                    Result { () throws(Refusal) in try RecordedEvent.decode(seq: least, payload: view.payload) }
-                }
+                let read =
+                    fromDecoded
+                    ? try decodedEvent(least, held.txn).map { Result<RecordedEvent, Refusal>.success($0) }
+                    : try log.withRecord(least, held.txn) { view in
+                        Result { () throws(Refusal) in try RecordedEvent.decode(seq: least, payload: view.payload) }
+                    }
                 guard let decoded = read else {
+                    if fromDecoded { throw StoreError.integrity.with("the decoded forms lack seq \(least); run kooplog rebuild --full --from-log") }
                     throw StoreError.integrity.with("the org:\(org) index names seq \(least), which the log does not hold")
                 }
                 if case .success(let recorded) = decoded, recorded.event.org.text != org {
@@ -233,20 +238,21 @@ extension Ledger {
         var (head, jobs, formsComplete) = try environment.read { txn in
             (try log.checkedHead(txn), try organisationJobs(txn), try decodedFormsComplete(through: try log.checkedHead(txn), txn))
         }
+        if decodedForms && !formsComplete && decodedDatabase != nil {
+            // Forms missing (a ledger from an older build, or a rebuild that stopped): derive them
+            // from the log once, then fold from them like any other rebuild.
+            try deriveDecodedForms()
+            formsComplete = try environment.read { txn in try decodedFormsComplete(through: head, txn) }
+        }
+        let fromDecoded = decodedForms && formsComplete
         let shared = SharedProgress(progress, release: environment.releaseMappedPagesOverBudget)
         var events: UInt64 = 0
         if head.seq <= UInt64(scanEventsMax) {
-            if decodedForms && !formsComplete && decodedDatabase != nil {
-                // Forms missing (a ledger from an older build, or a rebuild that stopped): derive
-                // them from the log once, then fold from them like any other rebuild.
-                try deriveDecodedForms()
-                formsComplete = try environment.read { txn in try decodedFormsComplete(through: head, txn) }
-            }
-            let folded = try foldByScan(jobs, upTo: head.seq, names: names, fromDecoded: decodedForms && formsComplete, progress: shared)
-            events = try storeStates(folded, generation: generation)
+            events = try storeStates(try foldByScan(jobs, upTo: head.seq, names: names, fromDecoded: fromDecoded, progress: shared), generation: generation)
         } else {
             for batch in rebuildBatches(jobs) {
-                events += try storeStates(try foldGroups(batch, upTo: head.seq, names: names, progress: shared), generation: generation)
+                let folded = try foldGroups(batch, upTo: head.seq, names: names, fromDecoded: fromDecoded, progress: shared)
+                events += try storeStates(folded, generation: generation)
             }
         }
         guard events == head.seq else {
@@ -288,14 +294,14 @@ extension Ledger {
     /// `org:` indexes in one merged seq order. Reads and folds happen with no write in between (a
     /// write may need to grow the map, which waits for every read transaction of this process).
     private func foldGroups(
-        _ batch: [[OrganisationJob]], upTo head: UInt64, names: [String], progress: SharedProgress
+        _ batch: [[OrganisationJob]], upTo head: UInt64, names: [String], fromDecoded: Bool, progress: SharedProgress
     ) throws -> [(String, UInt64, [(String, [UInt8])])] {
         let outputs = try Workers.map(batch, workers: Workers.count) { group, _ in
             let held = try environment.sharedSnapshots(1)[0]  // ends when this job does
             let orgs = group.map(\.org)
             let folds = OrganisationFolds(orgs, progress: progress)
-            let context = LedgerFoldContext(log: log, held: held)
-            try forEachEvent(of: orgs, upTo: head, in: held) { index, seq, decoded in
+            let context = fromDecoded ? LedgerFoldContext(ledger: self, decodedIn: held) : LedgerFoldContext(log: log, held: held)
+            try forEachEvent(of: orgs, upTo: head, in: held, fromDecoded: fromDecoded) { index, seq, decoded in
                 guard case .success(let recorded) = decoded else {
                     throw StoreError.integrity.with("seq \(seq) does not decode; run kooplog verify")
                 }

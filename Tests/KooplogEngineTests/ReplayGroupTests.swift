@@ -72,7 +72,9 @@ struct ReplayGroupTests {
         #expect(try states(ledger) == incremental)
         _ = try ledger.rebuildByOrganisation(decodedForms: false)  // one scan per worker, of the log
         #expect(try states(ledger) == incremental)
-        _ = try ledger.rebuildByOrganisation(scanEventsMax: 0)  // by groups
+        _ = try ledger.rebuildByOrganisation(scanEventsMax: 0)  // by groups, of the decoded forms
+        #expect(try states(ledger) == incremental)
+        _ = try ledger.rebuildByOrganisation(scanEventsMax: 0, decodedForms: false)  // by groups, of the log
         #expect(try states(ledger) == incremental)
         let report = try ledger.verify()
         #expect(report.ok, "\(report.discrepancies)")
@@ -95,7 +97,7 @@ struct ReplayGroupTests {
         #expect(try again.rebuildByOrganisation(scanEventsMax: 0).events == head.seq)
     }
 
-    @Test("every appended event has its decoded form; missing forms are derived again by the next full rebuild")
+    @Test("every appended event has its decoded form; missing forms are derived again by the next full rebuild; a bad one stops it")
     func decodedForms() throws {
         let directory = TemporaryDirectory()
         let ledger = try umbrella(directory, orgs: 3, events: 500)
@@ -132,6 +134,7 @@ struct ReplayGroupTests {
         // A form that does not read stops the rebuild (an integrity error naming the seq).
         try ledger.environment.write { txn in try txn.put(decoded, BigEndian.bytes(3), [0xB1, 1, 11]) }
         #expect(throws: StoreError.integrity) { try ledger.rebuild(full: true) }
+        #expect(throws: StoreError.integrity) { try ledger.rebuildByOrganisation(scanEventsMax: 0) }
         let verified = try ledger.verify()
         let differs = "seq 3: its decoded form differs from the event its payload decodes to; run kooplog rebuild --full --from-log"
         #expect(verified.discrepancies.map(\.description).contains(differs))
