@@ -539,7 +539,8 @@ extension GrantAwarded: BinaryRecord {
     }
 }
 
-extension GrantReceived: BinaryRecord {
+/// `grant.received`, `grant.repaid` and the start of `grant.used`: the grant and the amount.
+extension GrantMoney: BinaryRecord {
     public func write(to w: inout BinaryWriter) {
         w.put(grant)
         w.put(amount)
@@ -547,21 +548,31 @@ extension GrantReceived: BinaryRecord {
     public init(from r: inout BinaryReader) throws(BinaryRecordError) { self.init(grant: try r.get(), amount: try r.get()) }
 }
 
-extension GrantRepaid: BinaryRecord {
-    public func write(to w: inout BinaryWriter) {
-        w.put(grant)
-        w.put(amount)
+extension GrantReceived: BinaryRecord {
+    public func write(to w: inout BinaryWriter) { w.put(GrantMoney(grant: grant, amount: amount)) }
+    public init(from r: inout BinaryReader) throws(BinaryRecordError) {
+        let g: GrantMoney = try r.get()
+        self.init(grant: g.grant, amount: g.amount)
     }
-    public init(from r: inout BinaryReader) throws(BinaryRecordError) { self.init(grant: try r.get(), amount: try r.get()) }
+}
+
+extension GrantRepaid: BinaryRecord {
+    public func write(to w: inout BinaryWriter) { w.put(GrantMoney(grant: grant, amount: amount)) }
+    public init(from r: inout BinaryReader) throws(BinaryRecordError) {
+        let g: GrantMoney = try r.get()
+        self.init(grant: g.grant, amount: g.amount)
+    }
 }
 
 extension GrantUsed: BinaryRecord {
     public func write(to w: inout BinaryWriter) {
-        w.put(grant)
-        w.put(amount)
+        w.put(GrantMoney(grant: grant, amount: amount))
         w.put(text)
     }
-    public init(from r: inout BinaryReader) throws(BinaryRecordError) { self.init(grant: try r.get(), amount: try r.get(), text: try r.get()) }
+    public init(from r: inout BinaryReader) throws(BinaryRecordError) {
+        let g: GrantMoney = try r.get()
+        self.init(grant: g.grant, amount: g.amount, text: try r.get())
+    }
 }
 
 extension JournalLine: BinaryRecord {
