@@ -22,13 +22,14 @@ public struct BinaryWriter {
     public static let tag: UInt8 = 0xB1
     public private(set) var bytes: [UInt8]
 
-    public init() {
+    /// `capacity`: the bytes the record usually needs (growing the array copies it).
+    public init(capacity: Int = 64) {
         bytes = [BinaryWriter.tag]
-        bytes.reserveCapacity(64)
+        bytes.reserveCapacity(capacity)
     }
 
-    public static func encode(_ value: some BinaryRecord) -> [UInt8] {
-        var writer = BinaryWriter()
+    public static func encode(_ value: some BinaryRecord, capacity: Int = 64) -> [UInt8] {
+        var writer = BinaryWriter(capacity: capacity)
         value.write(to: &writer)
         return writer.bytes
     }

@@ -14,7 +14,7 @@ extension RecordedEvent {
     public static let decodedFormat: UInt8 = 1
 
     /// This event's decoded form.
-    public var decodedForm: [UInt8] { BinaryWriter.encode(DecodedForm(event: self)) }
+    public var decodedForm: [UInt8] { BinaryWriter.encode(DecodedForm(event: self), capacity: 192) }
 
     /// The organisation number's bytes of a decoded form, read without the rest; nil when the
     /// bytes are not a decoded form of this format.
