@@ -12,14 +12,16 @@ extension Ledger {
     /// pages are then allocated one after another, so a scan of the forms faults in pages of
     /// forms (the kernel maps 16 neighbouring pages with each fault; forms put between the
     /// records left every page of forms among pages of other databases, and a rebuild mapped 16
-    /// times the bytes it read). Keys only grow, like the log's.
+    /// times the bytes it read). Keys only grow, like the log's, so each is appended after the
+    /// last; a form already there (left by a log that lost its last events) is replaced: derived
+    /// data never stops a fact from being stored.
     func storeDecoded(_ forms: [(seq: UInt64, form: [UInt8])], _ txn: inout Transaction) throws {
         guard let decodedDatabase else { return }
         for (seq, form) in forms {
             do {
                 try txn.put(decodedDatabase, BigEndian.bytes(seq), form, mode: .append)
             } catch let error as StoreError where error == .keyExists {
-                throw StoreError.integrity.with("the decoded forms already hold seq \(seq) or a later one; run kooplog rebuild --full --from-log")
+                try txn.put(decodedDatabase, BigEndian.bytes(seq), form)
             }
         }
     }

@@ -113,7 +113,8 @@ struct ReplayGroupTests {
                     return true
                 }
                 let entries = try txn.entries(decoded)
-                return all && entries == Int(head.seq)
+                let events = try ledger.log.checkedHead(txn).seq
+                return all && entries == Int(events)
             }
         }
         #expect(try formsMatchTheLog())
@@ -125,11 +126,19 @@ struct ReplayGroupTests {
             try txn.put(decoded, BigEndian.bytes(head.seq + 1), [0xB1])
         }
         #expect(try !ledger.environment.read { try ledger.decodedFormsComplete(through: head, $0) })
+        // A missing form is derived data not made yet; a form of no event is named.
         let report = try ledger.verify()
-        #expect(report.discrepancies.map(\.description).contains("seq \(head.seq / 2): its decoded form is missing; run kooplog rebuild --full --from-log"))
+        #expect(report.discrepancies.map(\.description) == ["the decoded forms hold 1 entries for no event of the log; run kooplog rebuild --full --from-log"])
         _ = try ledger.rebuild(full: true)
         #expect(try formsMatchTheLog())
         #expect(try states(ledger) == incremental)
+        #expect(try ledger.verify().ok)
+        // A stale form where the next event goes does not stop the append: it is replaced.
+        try ledger.environment.write { txn in try txn.put(decoded, BigEndian.bytes(head.seq + 1), [0xB1, 9]) }
+        try appendAll(ledger, [Fixtures.registered(org: "556677-8899")])
+        #expect(try ledger.head().seq == head.seq + 1)
+        #expect(try ledger.verify().ok)
+        _ = try ledger.rebuild(full: true)
         #expect(try ledger.verify().ok)
         // A form that does not read stops the rebuild (an integrity error naming the seq).
         try ledger.environment.write { txn in try txn.put(decoded, BigEndian.bytes(3), [0xB1, 1, 11]) }
@@ -140,7 +149,6 @@ struct ReplayGroupTests {
         #expect(verified.discrepancies.map(\.description).contains(differs))
         _ = try ledger.rebuild(full: true, fromLog: true)
         #expect(try formsMatchTheLog())
-        #expect(try states(ledger) == incremental)
         #expect(try ledger.verify().ok)
     }
 
