@@ -57,7 +57,8 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
     public static func sha256(_ parts: UnsafeRawBufferPointer...) -> Digest {
         var hasher = SHA256()
         for part in parts { hasher.update(bufferPointer: part) }
-        return Digest(uncheckedBytes: Array(hasher.finalize()))
+        // Copied as bytes (Array(digest) iterated the digest's sequence, ~500 instructions).
+        return Digest(uncheckedBytes: hasher.finalize().withUnsafeBytes { Array($0) })
     }
 
     /// Whether `buffer` holds exactly these bytes.
