@@ -180,6 +180,14 @@ public struct JSONParser {
         return x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0
     }
 
+    /// Whether key `a`'s input bytes sort strictly before key `b`'s (neither had escapes).
+    private func inputBytesAscend(_ a: Int, _ b: Int) -> Bool {
+        let (x, y) = (inputBytes(a), inputBytes(b))
+        let common = min(x.count, y.count)
+        let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+        return order < 0 || (order == 0 && x.count < y.count)
+    }
+
     /// Whether an earlier key of the object starting at `object` equals the key at `key`.
     private func isRepeated(_ key: Int, in object: Int, members: Int) -> Bool {
         let n = tape.nodes[key]
@@ -206,6 +214,10 @@ public struct JSONParser {
         advance()
         let node = open(.object)
         var count = 0
+        // Keys so far without escapes and in strictly ascending byte order (a canonical payload's
+        // are): a key after the last of them is new without comparing it with each earlier one.
+        var ascending = true
+        var previousKey = -1
         skipWhitespace()
         if peek == UInt8(ascii: "}") {
             advance()
@@ -216,7 +228,9 @@ public struct JSONParser {
             guard peek == UInt8(ascii: "\"") else { throw error("expected a field name in double quotes") }
             let key = tape.nodes.count
             try string()
-            if isRepeated(key, in: node, members: count) { throw error("field \"\(keyText(key))\" appears twice") }
+            ascending = ascending && !tape.nodes[key].inSide && (previousKey < 0 || inputBytesAscend(previousKey, key))
+            if !ascending, isRepeated(key, in: node, members: count) { throw error("field \"\(keyText(key))\" appears twice") }
+            previousKey = key
             skipWhitespace()
             guard peek == UInt8(ascii: ":") else { throw error("expected : after field name \"\(keyText(key))\"") }
             advance()

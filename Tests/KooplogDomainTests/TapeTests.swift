@@ -48,6 +48,16 @@ struct TapeTests {
             #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(bytes) }
         }
         #expect((try? JSONParser.parse(#"{"ab":1,"a":2,"b":3}"#)) != nil)
+        // Keys in ascending order skip the comparison with each earlier key; any other order, or a
+        // key with an escape, compares with all of them.
+        let repeats = [
+            #"{"a":1,"b":2,"a":3}"#, #"{"a":1,"b":2,"b":3}"#, #"{"b":1,"a":2,"b":3}"#, #"{"a":1,"b":2,"c":3,"\u0062":4}"#,
+            #"{"\u0061":1,"b":2,"a":3}"#, #"{"ab":1,"abc":2,"ab":3}"#, #"{"":1,"a":2,"":3}"#, #"{"A":1,"\u0041":2}"#,
+        ]
+        for bad in repeats { #expect(throws: JSONSyntaxError.self, "\(bad)") { try JSONParser.parse(bad) } }
+        for good in [#"{"":1,"a":2,"ab":3,"b":4}"#, #"{"b":1,"a":2,"\u0063":3,"ab":4}"#, #"{"a":{"a":1,"b":2},"b":{"b":1,"a":2}}"#] {
+            #expect((try? JSONParser.parse(good)) != nil, "\(good)")
+        }
     }
 
     @Test("an event decodes the same from input bytes and from a tree, and refuses the same")
