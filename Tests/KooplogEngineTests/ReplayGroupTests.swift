@@ -152,6 +152,30 @@ struct ReplayGroupTests {
         #expect(try ledger.verify().ok)
     }
 
+    @Test("a ledger made before decoded forms (no such database) appends, rebuilds from the log and verifies as a new one does")
+    func ledgerWithoutDecodedForms() throws {
+        let directory = TemporaryDirectory()
+        var all: [JSON] = []
+        SyntheticLedger(seed: 3, orgs: 2, years: 2).generate(count: 400) { all.append($0) }
+        let path = directory.file("older")
+        do {
+            // What an older build's init made: the log and the derived databases it knew.
+            let environment = try Environment(directory: path, databases: Ledger.databases.filter { !$0.derived }, mode: .create)
+            try environment.write { txn in try EventLog(environment: environment).prepare(&txn) }
+        }
+        let older = try Ledger.open(at: path)
+        #expect(older.decodedDatabase == nil)
+        try appendAll(older, all)
+        _ = try older.rebuild(full: true)
+        _ = try older.rebuild(full: true, fromLog: true)
+        #expect(try older.verify().ok)
+        let newer = try makeEngineLedger(directory, register: false)
+        try appendAll(newer, all)
+        _ = try newer.rebuild(full: true)
+        #expect(try states(older) == states(newer))
+        #expect(try older.head().seq == newer.head().seq)
+    }
+
     @Test("a full rebuild refuses a log whose org: index lacks an organisation, by scan and by groups")
     func rebuildChecksTheIndex() throws {
         let directory = TemporaryDirectory()
