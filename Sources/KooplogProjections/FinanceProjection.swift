@@ -277,10 +277,12 @@ public enum FinanceProjection: Projection {
 }
 
 /// Answers the posting rules from the finance state (and the log, for reversals).
-/// The posting rules' view of a finance state, valid only inside the call that made it.
-struct FinancePostingContext<C: FoldContext>: PostingContext {
+/// The posting rules' view of a finance state, valid only inside the call that made it. Not
+/// generic over the fold context: a generic one had its type metadata looked up at run time for
+/// every event (~330 instructions); the context is asked only for a reversal's original.
+struct FinancePostingContext: PostingContext {
     let state: UnsafePointer<FinanceState>
-    let context: C
+    let context: any FoldContext
 
     func vatRegistered(_ org: OrgNumber) throws -> Bool { state.pointee.vatRegistered }
 
