@@ -1,5 +1,4 @@
 import Glibc
-import Synchronization
 
 /// One named LMDB database an environment opens.
 public struct DatabaseSpec: Sendable, Hashable {
@@ -76,7 +75,7 @@ public final class Environment: @unchecked Sendable {
         self.handle = env
         let statm = open("/proc/self/statm", O_RDONLY)
         self.statm = statm
-        self.sharedPagesKept = Atomic(Environment.residentPages(statm)?.shared ?? 0)
+        self.sharedPagesKept = Environment.residentPages(statm)?.shared ?? 0
         // From here every property is set, so a throw runs deinit, which closes the environment.
         try LMDB.envSetMaxDatabases(env, Limits.databasesMax)
         try LMDB.envSetMaxReaders(env, Limits.readersMax)
@@ -236,11 +235,11 @@ public final class Environment: @unchecked Sendable {
     /// ask every few dozen records. Every long pass asks this, so one budget bounds them all.
     public func releaseMappedPagesOverBudget() {
         guard let (resident, shared) = Environment.residentPages(statm) else { return releaseMappedPages() }
-        let kept = sharedPagesKept.load(ordering: .relaxed)
+        let kept = keptLock.withLock { sharedPagesKept }
         if resident * Environment.pageBytes > Limits.residentBytesBudget && (shared - kept) * Environment.pageBytes > Limits.mappedBytesFloor {
             releaseMappedPages()
             // What a drop leaves (the program's code, other files) is the new floor's base.
-            if let after = Environment.residentPages(statm) { sharedPagesKept.store(after.shared, ordering: .relaxed) }
+            if let after = Environment.residentPages(statm) { keptLock.withLock { sharedPagesKept = after.shared } }
         }
     }
 
@@ -266,8 +265,10 @@ public final class Environment: @unchecked Sendable {
     /// every check drops the pages).
     private let statm: Int32
     /// File-backed resident pages a drop of the map does not remove: those when the ledger was
-    /// opened, then those left after the last drop (the program's code as it is paged in, mostly).
-    private let sharedPagesKept: Atomic<Int>
+    /// opened, then those left after the last drop (the program's code as it is paged in, mostly);
+    /// under `keptLock` (workers check the budget at once).
+    nonisolated(unsafe) private var sharedPagesKept: Int
+    private let keptLock = Mutex()
 
     /// The data file's mapped ranges and the map size they were read at (under `rangesLock`).
     private let rangesLock = Mutex()
