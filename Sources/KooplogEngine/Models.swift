@@ -10,17 +10,18 @@ final class LedgerFoldContext: FoldContext {
     private var recent: [(UInt64, RecordedEvent)] = []
 
     /// Each event in a read transaction of its own.
-    init(ledger: Ledger) {
-        read = { seq in try ledger.environment.read { txn in try ledger.log.record(seq, txn) }.map { try RecordedEvent.decode(seq: seq, payload: $0.payload) } }
-    }
+    init(ledger: Ledger) { read = { seq in try ledger.environment.read { txn in try LedgerFoldContext.event(seq, in: ledger.log, txn) } } }
 
     /// Events in the transaction a worker holds (which must not begin others).
-    init(log: EventLog, held: SharedReadTransaction) {
-        read = { seq in try log.record(seq, held.txn).map { try RecordedEvent.decode(seq: seq, payload: $0.payload) } }
-    }
+    init(log: EventLog, held: SharedReadTransaction) { read = { seq in try LedgerFoldContext.event(seq, in: log, held.txn) } }
 
     /// Events' decoded forms in the transaction a worker holds (a rebuild from decoded forms).
     init(ledger: Ledger, decodedIn held: SharedReadTransaction) { read = { seq in try ledger.decodedEvent(seq, held.txn) } }
+
+    /// An event of the log, decoded where LMDB holds its payload.
+    private static func event(_ seq: UInt64, in log: EventLog, _ txn: borrowing Transaction) throws -> RecordedEvent? {
+        try log.withRecord(seq, txn) { view in try RecordedEvent.decode(seq: seq, payload: view.payload) }
+    }
 
     func event(_ seq: UInt64) throws -> RecordedEvent? {
         if let hit = recent.first(where: { $0.0 == seq }) { return hit.1 }
