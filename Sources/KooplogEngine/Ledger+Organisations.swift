@@ -236,7 +236,8 @@ extension Ledger {
             return last + 1
         }
         var (head, jobs, formsComplete) = try environment.read { txn in
-            (try log.checkedHead(txn), try organisationJobs(txn), try decodedFormsComplete(through: try log.checkedHead(txn), txn))
+            let head = try log.checkedHead(txn)
+            return (head, try organisationJobs(txn), try decodedFormsComplete(through: head, txn))
         }
         if decodedForms && !formsComplete && decodedDatabase != nil {
             // Forms missing (a ledger from an older build, or a rebuild that stopped): derive them
