@@ -174,18 +174,13 @@ public struct JSONParser {
         return String(decoding: bytes[Int(n.start)..<Int(n.start + n.length)], as: UTF8.self)
     }
 
-    /// Whether two nodes' bytes in the input (of the same length) are equal.
-    private func sameInputBytes(_ a: Int, _ b: Int) -> Bool {
-        let (x, y) = (inputBytes(a), inputBytes(b))
-        return x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0
-    }
-
-    /// Whether key `a`'s input bytes sort strictly before key `b`'s (neither had escapes).
-    private func inputBytesAscend(_ a: Int, _ b: Int) -> Bool {
+    /// How two nodes' bytes in the input compare, bytewise then by length: negative, zero or
+    /// positive.
+    private func inputOrder(_ a: Int, _ b: Int) -> Int {
         let (x, y) = (inputBytes(a), inputBytes(b))
         let common = min(x.count, y.count)
-        let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
-        return order < 0 || (order == 0 && x.count < y.count)
+        let order = common == 0 ? 0 : Int(memcmp(x.baseAddress!, y.baseAddress!, common))
+        return order != 0 ? order : x.count - y.count
     }
 
     /// Whether an earlier key of the object starting at `object` equals the key at `key`.
@@ -194,7 +189,7 @@ public struct JSONParser {
         var other = object + 1
         for _ in 0..<members {
             let o = tape.nodes[other]
-            if o.length == n.length, o.inSide || n.inSide ? keyText(other) == keyText(key) : sameInputBytes(other, key) {
+            if o.length == n.length, o.inSide || n.inSide ? keyText(other) == keyText(key) : inputOrder(other, key) == 0 {
                 return true
             }
             other = Int(tape.nodes[other + 1].end)
@@ -228,7 +223,7 @@ public struct JSONParser {
             guard peek == UInt8(ascii: "\"") else { throw error("expected a field name in double quotes") }
             let key = tape.nodes.count
             try string()
-            ascending = ascending && !tape.nodes[key].inSide && (previousKey < 0 || inputBytesAscend(previousKey, key))
+            ascending = ascending && !tape.nodes[key].inSide && (previousKey < 0 || inputOrder(previousKey, key) < 0)
             if !ascending, isRepeated(key, in: node, members: count) { throw error("field \"\(keyText(key))\" appears twice") }
             previousKey = key
             skipWhitespace()
