@@ -276,10 +276,10 @@ public enum FinanceProjection: Projection {
     }
 }
 
-/// Answers the posting rules from the finance state (and the log, for reversals).
-/// The posting rules' view of a finance state, valid only inside the call that made it. Not
-/// generic over the fold context: a generic one had its type metadata looked up at run time for
-/// every event (~330 instructions); the context is asked only for a reversal's original.
+/// Answers the posting rules from the finance state (and the log, for reversals); valid only
+/// inside the call that made it. Not generic over the fold context: a generic one had its type
+/// metadata looked up at run time for every event (~330 instructions); the context is asked only
+/// for a reversal's original.
 struct FinancePostingContext: PostingContext {
     let state: UnsafePointer<FinanceState>
     let context: any FoldContext

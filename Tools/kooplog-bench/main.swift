@@ -180,8 +180,8 @@ func storeBenchmark(_ arguments: [String]) throws {
 
 /// `kooplog-bench phases --ledger DIR [--events N]`: where one core's time goes per stored event,
 /// on the first N events of a ledger held in memory (no LMDB in the timed loops): JSON parse,
-/// full decode, the canonical encoding, the decoded form (docs/FORMAT.md) both ways, the rule book with rule state in memory and each read
-/// model's fold (one state per org).
+/// full decode, the canonical encoding, the decoded form (docs/FORMAT.md) both ways, the rule
+/// book with rule state in memory and each read model's fold (one state per org).
 func phases(_ arguments: [String]) throws {
     var directory = ""
     var count = 200_000
