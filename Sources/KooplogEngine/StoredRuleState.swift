@@ -8,7 +8,7 @@ import KooplogStore
 /// buffered and flushed before commit.
 struct StoredRuleState: RuleState {
     private enum Slot {
-        case value(any BinaryRecord & Sendable)
+        case value(RuleRecord)
         case absent
     }
 
@@ -32,7 +32,7 @@ struct StoredRuleState: RuleState {
     func load<T: RuleValue>(_ key: String, as type: T.Type) throws -> T? {
         if let slot = slots.byKey[key] {
             switch slot {
-            case .value(let value): return value as? T
+            case .value(let value): return T(value)
             case .absent: return nil
             }
         }
@@ -41,12 +41,12 @@ struct StoredRuleState: RuleState {
             return nil
         }
         let value = try StateCodec.decode(T.self, from: bytes, key: key)
-        slots.byKey[key] = .value(value)
+        slots.byKey[key] = .value(value.ruleRecord)
         return value
     }
 
     mutating func store<T: RuleValue>(_ key: String, _ value: T?) throws {
-        slots.byKey[key] = value.map { .value($0) } ?? .absent
+        slots.byKey[key] = value.map { .value($0.ruleRecord) } ?? .absent
         dirty.insert(key)
     }
 
@@ -61,7 +61,7 @@ struct StoredRuleState: RuleState {
             let keyBytes = Array(key.utf8)
             switch slots.byKey[key] {
             case .value(let value)?:
-                try txn.pointee.put(database, keyBytes, StateCodec.encode(value))
+                try txn.pointee.put(database, keyBytes, value.encoded)
             case .absent?, nil:
                 try txn.pointee.delete(database, keyBytes)
             }
@@ -74,6 +74,7 @@ struct StoredRuleState: RuleState {
 /// (docs/FORMAT.md, "State records"). Ledgers written before it hold JSON; those records still read.
 enum StateCodec {
     static func encode(_ value: some BinaryRecord) -> [UInt8] { BinaryWriter.encode(value) }
+    static func encode(_ record: RuleRecord) -> [UInt8] { record.encoded }
 
     /// A read-model state (always binary: older models carry an older version and are rebuilt).
     static func decode<T: BinaryRecord>(_ type: T.Type, from bytes: [UInt8], key: String) throws -> T {
@@ -81,17 +82,17 @@ enum StateCodec {
     }
 
     /// A rule-state record (binary, or the JSON of an older ledger), by the kind its key names.
-    static func decodeRule(_ key: String, _ bytes: [UInt8]) throws -> any BinaryRecord & Sendable {
+    static func decodeRule(_ key: String, _ bytes: [UInt8]) throws -> RuleRecord {
         switch key.prefix(while: { $0 != "/" }) {
-        case "org": try decode(OrgRecord.self, from: bytes, key: key)
-        case "year": try decode(YearRecord.self, from: bytes, key: key)
-        case "invoice": try decode(InvoiceRecord.self, from: bytes, key: key)
-        case "bill": try decode(BillRecord.self, from: bytes, key: key)
-        case "member": try decode(MemberRecord.self, from: bytes, key: key)
-        case "person": try decode(PersonRecord.self, from: bytes, key: key)
-        case "grant": try decode(GrantRecord.self, from: bytes, key: key)
-        case "reversed": try decode(UInt64.self, from: bytes, key: key)
-        default: try decode([Posting].self, from: bytes, key: key)
+        case "org": .org(try decode(OrgRecord.self, from: bytes, key: key))
+        case "year": .year(try decode(YearRecord.self, from: bytes, key: key))
+        case "invoice": .invoice(try decode(InvoiceRecord.self, from: bytes, key: key))
+        case "bill": .bill(try decode(BillRecord.self, from: bytes, key: key))
+        case "member": .member(try decode(MemberRecord.self, from: bytes, key: key))
+        case "person": .person(try decode(PersonRecord.self, from: bytes, key: key))
+        case "grant": .grant(try decode(GrantRecord.self, from: bytes, key: key))
+        case "reversed": .reversal(try decode(UInt64.self, from: bytes, key: key))
+        default: .postings(try decode([Posting].self, from: bytes, key: key))
         }
     }
 
