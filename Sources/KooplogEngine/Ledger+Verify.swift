@@ -122,7 +122,7 @@ extension Ledger {
         _ orgs: [String], upTo last: UInt64, checkpoints: [String: Checkpoint], held: SharedReadTransaction, seqs: [[UInt64]]? = nil,
         progress: SharedProgress
     ) throws -> [OrganisationCheck] {
-        let context = LedgerFoldContext(log: log, held: held)
+        let context = LedgerFoldContext(verifying: self, held: held)
         let replays = orgs.map { OrganisationReplay(org: $0, checkpoints: checkpoints, context: context) }
         // Compares the models of `replay` whose checkpoint lies before `seq` (all of them at the end).
         func compareDue(_ replay: OrganisationReplay, before seq: UInt64) throws {
