@@ -125,10 +125,11 @@ public struct JSONValue {
     public var boolValue: Bool? { node.kind == .bool ? node.start == 1 : nil }
 
     /// A string equal to `literal`.
-    public func isString(_ literal: String) -> Bool {
+    public func isString(_ literal: StaticString) -> Bool {
         guard node.kind == .string else { return false }
         let own = bytes
-        return literal.withUTF8Bytes { $0.count == own.count && ($0.isEmpty || memcmp($0.baseAddress!, own.baseAddress!, own.count) == 0) }
+        // `withUTF8Buffer`: a one-character literal may be held as a scalar, without a pointer.
+        return literal.withUTF8Buffer { $0.count == own.count && ($0.isEmpty || memcmp($0.baseAddress!, own.baseAddress!, own.count) == 0) }
     }
 
     /// Items of a list, members of an object.
