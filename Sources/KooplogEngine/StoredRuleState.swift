@@ -7,12 +7,14 @@ import KooplogStore
 /// written are kept for the batch (the organisation's record is read by every event); writes are
 /// buffered and flushed before commit.
 struct StoredRuleState: RuleState {
-    private enum Slot {
-        case value(RuleRecord)
-        case absent
+    /// A record as the batch sees it (nil: absent), and whether the batch changed it.
+    private struct Slot {
+        var record: RuleRecord?
+        var changed: Bool
     }
 
-    /// The batch's records by key (a class: `load` does not mutate the state it reads).
+    /// The batch's records by key (a class: `load` does not mutate the state it reads). One
+    /// dictionary serves the reads and the writes: a store hashes its key once.
     private final class Slots {
         var byKey: [String: Slot] = [:]
     }
@@ -21,7 +23,6 @@ struct StoredRuleState: RuleState {
     private let database: Database
     private let log: EventLog
     private let slots = Slots()
-    private var dirty: Set<String> = []
 
     init(txn: UnsafeMutablePointer<Transaction>, database: Database, log: EventLog) {
         self.txn = txn
@@ -30,24 +31,18 @@ struct StoredRuleState: RuleState {
     }
 
     func load<T: RuleValue>(_ key: String, as type: T.Type) throws -> T? {
-        if let slot = slots.byKey[key] {
-            switch slot {
-            case .value(let value): return T(value)
-            case .absent: return nil
-            }
-        }
+        if let slot = slots.byKey[key] { return slot.record.flatMap(T.init) }
         guard let bytes = try txn.pointee.get(database, Array(key.utf8)) else {
-            slots.byKey[key] = .absent
+            slots.byKey[key] = Slot(record: nil, changed: false)
             return nil
         }
         let value = try StateCodec.decode(T.self, from: bytes, key: key)
-        slots.byKey[key] = .value(value.ruleRecord)
+        slots.byKey[key] = Slot(record: value.ruleRecord, changed: false)
         return value
     }
 
     mutating func store<T: RuleValue>(_ key: String, _ value: T?) throws {
-        slots.byKey[key] = value.map { .value($0.ruleRecord) } ?? .absent
-        dirty.insert(key)
+        slots.byKey[key] = Slot(record: value?.ruleRecord, changed: true)
     }
 
     func recordedEvent(_ seq: UInt64) throws -> RecordedEvent? {
@@ -55,18 +50,19 @@ struct StoredRuleState: RuleState {
         return try RecordedEvent.decode(seq: seq, payload: record.payload)
     }
 
-    /// Writes the buffered changes into the transaction.
+    /// Writes the buffered changes into the transaction, in key order (neighbouring puts land on
+    /// the pages the one before touched).
     mutating func flush() throws {
-        for key in dirty.sorted() {
+        let changes = slots.byKey.filter(\.value.changed).sorted { $0.key < $1.key }
+        for (key, slot) in changes {
             let keyBytes = Array(key.utf8)
-            switch slots.byKey[key] {
-            case .value(let value)?:
-                try txn.pointee.put(database, keyBytes, value.encoded)
-            case .absent?, nil:
+            if let record = slot.record {
+                try txn.pointee.put(database, keyBytes, record.encoded)
+            } else {
                 try txn.pointee.delete(database, keyBytes)
             }
         }
-        dirty.removeAll()
+        if !changes.isEmpty { slots.byKey = slots.byKey.mapValues { Slot(record: $0.record, changed: false) } }
     }
 }
 
