@@ -209,21 +209,29 @@ extension Ledger {
                 if let id = event.id { batchIDs[id] = results.count }
                 results.append(AppendResult(seq: seq, hash: head.hash, id: event.id, type: event.type, duplicate: false))
             }
-            try storeDecoded(forms, &pointer.pointee)
-            try state.flush()
+            try finishBatch(head, forms: forms, state: &state, &pointer.pointee)
             return results
         }
     }
 
     /// Stores an accepted event's record in the log (indexed by its id and streams) and adds its
-    /// decoded form to `forms`, which `storeDecoded` writes when the batch is done. Returns the new head.
+    /// decoded form to `forms`. Returns the new head; `finishBatch` writes it, the forms and the
+    /// rule state's changes when the batch is done.
     func store(
         _ recorded: RecordedEvent, payload: [UInt8], after head: LogHead, forms: inout [(seq: UInt64, form: [UInt8])], _ txn: inout Transaction
     ) throws -> LogHead {
         let event = recorded.event
-        let newHead = try log.append(PendingRecord(payload: payload, id: event.id, streams: event.streams), after: head, &txn)
+        let newHead = try log.append(PendingRecord(payload: payload, id: event.id, streams: event.streams), after: head, &txn, writingHead: false)
         if decodedDatabase != nil { forms.append((recorded.seq, recorded.decodedForm)) }
         return newHead
+    }
+
+    /// Completes a batch of `store` calls in their transaction: the log's head, the decoded forms
+    /// and the rule state's changes, each written once.
+    func finishBatch(_ head: LogHead, forms: [(seq: UInt64, form: [UInt8])], state: inout StoredRuleState, _ txn: inout Transaction) throws {
+        try log.writeHead(head, &txn)
+        try storeDecoded(forms, &txn)
+        try state.flush()
     }
 
     private func checkActor(_ actor: String) throws(Refusal) {

@@ -138,8 +138,7 @@ extension Ledger {
                             "line \(line) (seq \(seq)): the event's hash is \(head.hash.hex), not \(exportedHash.hex) as exported: the event was changed")
                     }
                 }
-                try storeDecoded(forms, &pointer.pointee)
-                try state.flush()
+                try finishBatch(head, forms: forms, state: &state, &pointer.pointee)
                 return head
             }
         }

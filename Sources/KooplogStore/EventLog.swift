@@ -176,8 +176,11 @@ public struct EventLog: Sendable {
 
     /// Appends one record after `head`, indexes it, and returns the new head. The caller passes
     /// the head it read in this transaction and keeps the returned one for the next append.
+    /// The stored head is written too, unless `writingHead` is false: a batch of appends then
+    /// writes it once, with `writeHead`, before its transaction commits (a put per record cost
+    /// the batch a B-tree descent and a dirty-list search per event).
     public func append(
-        _ pending: PendingRecord, after head: LogHead, _ txn: inout Transaction
+        _ pending: PendingRecord, after head: LogHead, _ txn: inout Transaction, writingHead: Bool = true
     ) throws -> LogHead {
         guard pending.payload.count + RecordFormat.payloadOffset <= Limits.recordBytesMax else {
             throw StoreError.limitExceeded.with("record of \(pending.payload.count) bytes (at most \(Limits.recordBytesMax))")
@@ -208,8 +211,14 @@ public struct EventLog: Sendable {
             try txn.put(streams, streamKey, key, mode: .appendDuplicate)
         }
         let newHead = LogHead(seq: seq, hash: hash)
-        try txn.put(meta, EventLog.headKey, key + hash.bytes)
+        if writingHead { try writeHead(newHead, &txn) }
         return newHead
+    }
+
+    /// Stores `head` as the log's head: the last record's seq and hash, which `checkedHead`
+    /// compares with the last record.
+    public func writeHead(_ head: LogHead, _ txn: inout Transaction) throws {
+        try txn.put(meta, EventLog.headKey, BigEndian.bytes(head.seq) + head.hash.bytes)
     }
 }
 
