@@ -176,8 +176,8 @@ extension Ledger {
             var results: [AppendResult] = []
             results.reserveCapacity(events.count)
             var batchIDs: [String: Int] = [:]
-            var forms: [(seq: UInt64, form: [UInt8])] = []
-            forms.reserveCapacity(events.count)
+            var pending = PendingWrites()
+            pending.forms.reserveCapacity(events.count)
             for (index, event) in events.enumerated() {
                 // A large batch looks up rule state and indexes all over the file: drop the mapped
                 // pages read now and then (the transaction's own changes are in its dirty pages).
@@ -205,32 +205,33 @@ extension Ledger {
                     throw refusal.at(place())
                 }
                 let recorded = RecordedEvent(seq: seq, recorded: recordedAt, by: options.actor, event: event)
-                head = try store(recorded, payload: recorded.payload, after: head, forms: &forms, &pointer.pointee)
+                head = try store(recorded, payload: recorded.payload, after: head, pending: &pending, &pointer.pointee)
                 if let id = event.id { batchIDs[id] = results.count }
                 results.append(AppendResult(seq: seq, hash: head.hash, id: event.id, type: event.type, duplicate: false))
             }
-            try finishBatch(head, forms: forms, state: &state, &pointer.pointee)
+            try finishBatch(head, pending, state: &state, &pointer.pointee)
             return results
         }
     }
 
-    /// Stores an accepted event's record in the log (indexed by its id and streams) and adds its
-    /// decoded form to `forms`. Returns the new head; `finishBatch` writes it, the forms and the
-    /// rule state's changes when the batch is done.
-    func store(
-        _ recorded: RecordedEvent, payload: [UInt8], after head: LogHead, forms: inout [(seq: UInt64, form: [UInt8])], _ txn: inout Transaction
-    ) throws -> LogHead {
+    /// Stores an accepted event's record in the log and adds what is left to write (its streams,
+    /// its decoded form) to `pending`. Returns the new head; `finishBatch` writes it, the streams,
+    /// the forms and the rule state's changes when the batch is done.
+    func store(_ recorded: RecordedEvent, payload: [UInt8], after head: LogHead, pending: inout PendingWrites, _ txn: inout Transaction) throws
+        -> LogHead
+    {
         let event = recorded.event
-        let newHead = try log.append(PendingRecord(payload: payload, id: event.id, streams: event.streams), after: head, &txn, writingHead: false)
-        if decodedDatabase != nil { forms.append((recorded.seq, recorded.decodedForm)) }
+        let record = PendingRecord(payload: payload, id: event.id, streams: event.streams)
+        let newHead = try log.append(record, after: head, &txn, batch: &pending.log)
+        if decodedDatabase != nil { pending.forms.append((recorded.seq, recorded.decodedForm)) }
         return newHead
     }
 
-    /// Completes a batch of `store` calls in their transaction: the log's head, the decoded forms
-    /// and the rule state's changes, each written once.
-    func finishBatch(_ head: LogHead, forms: [(seq: UInt64, form: [UInt8])], state: inout StoredRuleState, _ txn: inout Transaction) throws {
-        try log.writeHead(head, &txn)
-        try storeDecoded(forms, &txn)
+    /// Completes a batch of `store` calls in their transaction: the log's streams and head, the
+    /// decoded forms and the rule state's changes, each written once, in key order.
+    func finishBatch(_ head: LogHead, _ pending: PendingWrites, state: inout StoredRuleState, _ txn: inout Transaction) throws {
+        try log.finish(pending.log, head: head, &txn)
+        try storeDecoded(pending.forms, &txn)
         try state.flush()
     }
 
@@ -240,4 +241,10 @@ extension Ledger {
             throw Refusal(.invalidValue, field: "--actor", "who records must be 1–64 printable characters")
         }
     }
+}
+
+/// What a batch of `Ledger.store` calls leaves for `finishBatch` to write.
+struct PendingWrites {
+    var log = AppendBatch()
+    var forms: [(seq: UInt64, form: [UInt8])] = []
 }

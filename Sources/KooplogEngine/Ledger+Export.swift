@@ -102,7 +102,7 @@ extension Ledger {
             guard head == after else { throw StoreError.conflict.with("the ledger changed during the import") }
             return try withUnsafeMutablePointer(to: &txn) { pointer in
                 var state = StoredRuleState(txn: pointer, database: stateDatabase, log: log)
-                var forms: [(seq: UInt64, form: [UInt8])] = []
+                var pending = PendingWrites()
                 for (value, line) in lines {
                     guard case .object(var object) = value, case .number(let seqText)? = object["seq"], let seq = UInt64(seqText),
                         let hashText = object["hash"]?.stringValue, let exportedHash = Digest(hex: hashText),
@@ -131,14 +131,14 @@ extension Ledger {
                     } catch let refusal as Refusal {
                         throw Refusal(refusal.code, field: refusal.field, "line \(line) (seq \(seq), \(recorded.event.type)): \(refusal.message)")
                     }
-                    head = try store(recorded, payload: payload, after: head, forms: &forms, &pointer.pointee)
+                    head = try store(recorded, payload: payload, after: head, pending: &pending, &pointer.pointee)
                     guard head.hash == exportedHash else {
                         throw Refusal(
                             .invalidValue, field: "hash",
                             "line \(line) (seq \(seq)): the event's hash is \(head.hash.hex), not \(exportedHash.hex) as exported: the event was changed")
                     }
                 }
-                try finishBatch(head, forms: forms, state: &state, &pointer.pointee)
+                try finishBatch(head, pending, state: &state, &pointer.pointee)
                 return head
             }
         }

@@ -174,19 +174,32 @@ public struct EventLog: Sendable {
 
     // MARK: writing
 
-    /// Appends one record after `head`, indexes it, and returns the new head. The caller passes
-    /// the head it read in this transaction and keeps the returned one for the next append.
-    /// The stored head is written too, unless `writingHead` is false: a batch of appends then
-    /// writes it once, with `writeHead`, before its transaction commits (a put per record cost
-    /// the batch a B-tree descent and a dirty-list search per event).
-    public func append(
-        _ pending: PendingRecord, after head: LogHead, _ txn: inout Transaction, writingHead: Bool = true
-    ) throws -> LogHead {
+    /// Appends one record after `head`, indexes it, writes the new head and returns it. The
+    /// caller passes the head it read in this transaction and keeps the returned one for the next
+    /// append.
+    public func append(_ pending: PendingRecord, after head: LogHead, _ txn: inout Transaction) throws -> LogHead {
+        var batch = AppendBatch()
+        let newHead = try append(pending, after: head, &txn, batch: &batch)
+        try finish(batch, head: newHead, &txn)
+        return newHead
+    }
+
+    /// Appends one record of a batch after `head` and returns the new head. The record and its
+    /// id go in at once (a later record of the batch may look them up); its streams are kept in
+    /// `batch`, and `finish` writes them and the head when the batch is done, in the same
+    /// transaction.
+    public func append(_ pending: PendingRecord, after head: LogHead, _ txn: inout Transaction, batch: inout AppendBatch) throws -> LogHead {
         guard pending.payload.count + RecordFormat.payloadOffset <= Limits.recordBytesMax else {
             throw StoreError.limitExceeded.with("record of \(pending.payload.count) bytes (at most \(Limits.recordBytesMax))")
         }
         guard pending.streams.count <= Limits.streamsPerEventMax else {
             throw StoreError.limitExceeded.with("\(pending.streams.count) streams (at most \(Limits.streamsPerEventMax))")
+        }
+        for stream in pending.streams {
+            let count = stream.utf8.count
+            guard count > 0, count <= Limits.streamBytesMax else {
+                throw StoreError.limitExceeded.with("stream name of \(count) bytes")
+            }
         }
         let seq = head.seq + 1
         let (bytes, hash) = RecordFormat.encode(seq: seq, prev: head.hash, payload: pending.payload)
@@ -203,23 +216,42 @@ public struct EventLog: Sendable {
             }
             try txn.put(ids, idKey, key, mode: .noOverwrite)
         }
-        for stream in pending.streams {
-            let streamKey = Array(stream.utf8)
-            guard !streamKey.isEmpty, streamKey.count <= Limits.streamBytesMax else {
-                throw StoreError.limitExceeded.with("stream name of \(streamKey.count) bytes")
+        for stream in pending.streams { batch.streams[stream, default: []].append(seq) }
+        return LogHead(seq: seq, hash: hash)
+    }
+
+    /// Writes what a batch of appends left: each stream's new seqs, the streams in name order
+    /// through one cursor (the index's pages are then written one after another, not searched
+    /// from the root three times per event), and the head.
+    public func finish(_ batch: AppendBatch, head: LogHead, _ txn: inout Transaction) throws {
+        try txn.withPuts(streams) { cursor in
+            for (stream, seqs) in batch.streams.sorted(by: { $0.key < $1.key }) {
+                var name = stream
+                try name.withUTF8 { key in
+                    for seq in seqs {
+                        try withUnsafeBytes(of: seq.bigEndian) { value in
+                            try cursor.put(UnsafeRawBufferPointer(key), value, mode: .appendDuplicate)
+                        }
+                    }
+                }
             }
-            try txn.put(streams, streamKey, key, mode: .appendDuplicate)
         }
-        let newHead = LogHead(seq: seq, hash: hash)
-        if writingHead { try writeHead(newHead, &txn) }
-        return newHead
+        try writeHead(head, &txn)
     }
 
     /// Stores `head` as the log's head: the last record's seq and hash, which `checkedHead`
     /// compares with the last record.
-    public func writeHead(_ head: LogHead, _ txn: inout Transaction) throws {
+    func writeHead(_ head: LogHead, _ txn: inout Transaction) throws {
         try txn.put(meta, EventLog.headKey, BigEndian.bytes(head.seq) + head.hash.bytes)
     }
+}
+
+/// The stream entries of a batch of appends, kept until `EventLog.finish` writes them.
+public struct AppendBatch: Sendable {
+    /// New seqs by stream name, each in ascending order.
+    fileprivate var streams: [String: [UInt64]] = [:]
+
+    public init() {}
 }
 
 /// What a chain check found.

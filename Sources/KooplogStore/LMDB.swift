@@ -150,6 +150,14 @@ enum LMDB {
         try check(mdb_cursor_open(txn, MDB_dbi(dbi), &cursor), "open cursor")
         return cursor!
     }
+    /// `mdb_cursor_put`.
+    static func cursorPut(
+        _ cursor: OpaquePointer, _ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, _ flags: UInt32
+    ) throws(StoreError) {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        try check(mdb_cursor_put(cursor, &k, &v, flags), "put")
+    }
     /// `mdb_cursor_close`.
     static func cursorClose(_ cursor: OpaquePointer) { mdb_cursor_close(cursor) }
     /// `mdb_cursor_count`: duplicates at the cursor's key.

@@ -125,6 +125,16 @@ public struct Transaction: ~Copyable {
         }
     }
 
+    /// Calls `body` with a cursor for a run of puts into `database`: given in key order, a put
+    /// mostly starts from the leaf page the one before left the cursor on, where `put` searches
+    /// the tree from its root each time (`mdb_cursor_put`).
+    public mutating func withPuts<R>(_ database: Database, _ body: (PutCursor) throws -> R) throws -> R {
+        precondition(writable, "put in a read transaction")
+        let cursor = try LMDB.cursorOpen(handle, database.dbi)
+        defer { LMDB.cursorClose(cursor) }
+        return try body(PutCursor(cursor: cursor))
+    }
+
     /// Removes every entry of a database.
     public mutating func empty(_ database: Database) throws {
         precondition(writable, "empty in a read transaction")
@@ -136,6 +146,16 @@ public struct Transaction: ~Copyable {
     public mutating func delete(_ database: Database, _ key: [UInt8]) throws -> Bool {
         precondition(writable, "delete in a read transaction")
         return try key.withUnsafeBytes { (k) in try LMDB.delete(handle, database.dbi, k) }
+    }
+}
+
+/// A write cursor lent by `Transaction.withPuts`, for that call only.
+public struct PutCursor {
+    fileprivate let cursor: OpaquePointer
+
+    /// Stores `value` under `key`.
+    public func put(_ key: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer, mode: PutMode = []) throws {
+        try LMDB.cursorPut(cursor, key, value, mode.rawValue)
     }
 }
 

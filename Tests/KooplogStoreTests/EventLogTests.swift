@@ -54,6 +54,50 @@ struct EventLogTests {
         #expect(try log.checkChain(in: environment).firstBad == nil)
     }
 
+    @Test("a batch of appends indexes its streams and writes its head when finished, as one append at a time does")
+    func batchOfAppends() throws {
+        let one = TemporaryDirectory()
+        let batched = TemporaryDirectory()
+        let (oneEnvironment, oneLog) = try makeStore(one)
+        let (environment, log) = try makeStore(batched)
+        // Streams interleaved, some shared by every record, some new in each batch.
+        func record(_ index: Int) -> PendingRecord {
+            PendingRecord(payload: payload(index), streams: ["all", "s:\(index % 7)", "e:\(index / 5)", "é:\(index % 2)"])
+        }
+        for range in [0..<300, 300..<301, 301..<700] {
+            try oneEnvironment.write { txn in
+                var head = try oneLog.head(txn)
+                for index in range { head = try oneLog.append(record(index), after: head, &txn) }
+            }
+            try environment.write { txn in
+                var head = try log.head(txn)
+                var batch = AppendBatch()
+                for index in range {
+                    head = try log.append(record(index), after: head, &txn, batch: &batch)
+                    // The record is there at once; the head is written by `finish`.
+                    #expect(try log.record(head.seq, txn) != nil)
+                }
+                #expect(try log.head(txn).seq == UInt64(range.lowerBound))
+                try log.finish(batch, head: head, &txn)
+                #expect(try log.checkedHead(txn) == head)
+            }
+        }
+        let streams = ["all", "s:3", "e:0", "e:139", "é:1"]
+        let expected = try oneEnvironment.read { txn in try streams.map { try oneLog.streamSequences($0, txn) } }
+        let found = try environment.read { txn in try streams.map { try log.streamSequences($0, txn) } }
+        #expect(found == expected)
+        #expect(found[0] == Array(1...700))
+        #expect(try log.checkChain(in: environment).firstBad == nil)
+        // A stream name over the limit is refused before the record is stored.
+        try environment.write { txn in
+            var batch = AppendBatch()
+            let head = try log.head(txn)
+            let long = PendingRecord(payload: payload(0), streams: [String(repeating: "s", count: Limits.streamBytesMax + 1)])
+            #expect(throws: StoreError.limitExceeded) { try log.append(long, after: head, &txn, batch: &batch) }
+            #expect(try log.record(head.seq + 1, txn) == nil)
+        }
+    }
+
     @Test("the chain recomputed independently (swift-crypto, from the documented layout) equals the stored hashes")
     func independentChain() throws {
         let directory = TemporaryDirectory()
