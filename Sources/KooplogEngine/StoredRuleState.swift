@@ -50,18 +50,22 @@ struct StoredRuleState: RuleState {
         return try RecordedEvent.decode(seq: seq, payload: record.payload)
     }
 
-    /// Writes the buffered changes into the transaction, in key order (neighbouring puts land on
-    /// the pages the one before touched).
+    /// Writes the buffered changes into the transaction: the records in key order through one
+    /// cursor (each put starts from the page the one before left it on), then the removals.
     mutating func flush() throws {
         let changes = slots.byKey.filter(\.value.changed).sorted { $0.key < $1.key }
-        for (key, slot) in changes {
-            let keyBytes = Array(key.utf8)
-            if let record = slot.record {
-                try txn.pointee.put(database, keyBytes, record.encoded)
-            } else {
-                try txn.pointee.delete(database, keyBytes)
+        var removed: [String] = []
+        try txn.pointee.withPuts(database) { cursor in
+            for (key, slot) in changes {
+                guard let record = slot.record else {
+                    removed.append(key)
+                    continue
+                }
+                var key = key
+                try key.withUTF8 { k in try record.encoded.withUnsafeBytes { try cursor.put(UnsafeRawBufferPointer(k), $0) } }
             }
         }
+        for key in removed { try txn.pointee.delete(database, Array(key.utf8)) }
         if !changes.isEmpty { slots.byKey = slots.byKey.mapValues { Slot(record: $0.record, changed: false) } }
     }
 }
