@@ -17,13 +17,18 @@ extension Ledger {
     /// data never stops a fact from being stored.
     func storeDecoded(_ forms: [(seq: UInt64, form: [UInt8])], _ txn: inout Transaction) throws {
         guard let decodedDatabase else { return }
-        for (seq, form) in forms {
-            do {
-                try txn.put(decodedDatabase, BigEndian.bytes(seq), form, mode: .append)
-            } catch let error as StoreError where error == .keyExists {
-                try txn.put(decodedDatabase, BigEndian.bytes(seq), form)
+        // Through one cursor: an append then starts from the last page, not from the root.
+        var stale: [(seq: UInt64, form: [UInt8])] = []
+        try txn.withPuts(decodedDatabase) { cursor in
+            for (seq, form) in forms {
+                do {
+                    try withUnsafeBytes(of: seq.bigEndian) { key in try form.withUnsafeBytes { try cursor.put(key, $0, mode: .append) } }
+                } catch let error as StoreError where error == .keyExists {
+                    stale.append((seq, form))
+                }
             }
         }
+        for (seq, form) in stale { try txn.put(decodedDatabase, BigEndian.bytes(seq), form) }
     }
 
     /// Whether there is a decoded form for every seq 1…`head` and none after: as many forms as
