@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes JSON: `canonical` has keys sorted by their UTF-8 bytes, no white space, and only the
 /// escapes JSON requires (docs/FORMAT.md, "Canonical JSON"). The same bytes always hash the same.
 public enum JSONWriter {
@@ -52,7 +54,7 @@ public enum JSONWriter {
         out.append(UInt8(ascii: "\""))
         // Most strings need no escape: copy them whole.
         let copied = s.withUTF8Bytes { bytes in
-            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) else { return false }
+            guard !needsEscape(bytes) else { return false }
             out.append(contentsOf: bytes)
             return true
         }
@@ -78,9 +80,39 @@ public enum JSONWriter {
         out.append(UInt8(ascii: "\""))
     }
 
+    /// Whether text holds a byte JSON requires escaped (a quote, a backslash, a control
+    /// character): eight bytes at a time with the parser's mask, which flags bytes of multi-byte
+    /// characters too; past one of those the scan goes on.
+    static func needsEscape(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        var i = 0
+        while i + 8 <= bytes.count {
+            let mask = JSONParser.textEndMask(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+            if mask == 0 {
+                i += 8
+                continue
+            }
+            i += mask.trailingZeroBitCount >> 3
+            if base[i] < 0x80 { return true }
+            i += 1
+        }
+        while i < bytes.count {
+            let c = base[i]
+            if c < 0x20 || c == 0x22 || c == 0x5C { return true }
+            i += 1
+        }
+        return false
+    }
+
     /// Key order of canonical JSON: by UTF-8 bytes.
     static func precedes(_ a: String, _ b: String) -> Bool {
-        a.withUTF8Bytes { x in b.withUTF8Bytes { y in x.lexicographicallyPrecedes(y) } }
+        a.withUTF8Bytes { x in
+            b.withUTF8Bytes { y in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
     }
 
     /// Appends a literal's UTF-8 bytes (JSON punctuation, `true`, `null`) without building an array.

@@ -43,9 +43,13 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
 
     /// Appends the 64 lowercase hex digits to `out`.
     public func appendHex(to out: inout [UInt8]) {
-        for byte in bytes {
-            out.append(Digest.hexDigit(byte >> 4))
-            out.append(Digest.hexDigit(byte & 0x0f))
+        // Written into a buffer on the stack, then appended at once (one capacity check, not 64).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count) { hex in
+            for (index, byte) in bytes.enumerated() {
+                hex[2 * index] = Digest.hexDigit(byte >> 4)
+                hex[2 * index + 1] = Digest.hexDigit(byte & 0x0f)
+            }
+            out.append(contentsOf: UnsafeBufferPointer(hex))
         }
     }
 

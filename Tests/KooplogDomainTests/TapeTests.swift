@@ -39,6 +39,47 @@ struct TapeTests {
         }
     }
 
+    @Test("the writer escapes exactly the quote, the backslash and control characters, wherever they fall in a word")
+    func writerEscapes() throws {
+        // The plain escaping the canonical form requires, byte by byte.
+        func reference(_ text: String) -> [UInt8] {
+            var out: [UInt8] = [0x22]
+            for c in text.utf8 {
+                switch c {
+                case 0x22: out += [0x5C, 0x22]
+                case 0x5C: out += [0x5C, 0x5C]
+                case 0x0A: out += [0x5C, 0x6E]
+                case 0x0D: out += [0x5C, 0x72]
+                case 0x09: out += [0x5C, 0x74]
+                case 0x08: out += [0x5C, 0x62]
+                case 0x0C: out += [0x5C, 0x66]
+                case 0..<0x20: out += Array(String(format: "\\u%04x", c).utf8)
+                default: out.append(c)
+                }
+            }
+            return out + [0x22]
+        }
+        var texts = ["", "plain", "exactly8", "a longer text of ascii only"]
+        // Each special byte at every position of texts of 1–20 bytes, after ASCII or after å.
+        for special in ["\"", "\\", "\n", "\u{01}", "\u{1F}", "å", "😀", " ", "\u{7F}"] {
+            for length in 1...20 {
+                for position in 0..<length {
+                    for filler in ["x", "å"] {
+                        var text = String(repeating: filler, count: position) + special
+                        text += String(repeating: "y", count: length - position - 1)
+                        texts.append(text)
+                    }
+                }
+            }
+        }
+        for text in texts {
+            var written: [UInt8] = []
+            JSONWriter.writeString(text, into: &written)
+            #expect(written == reference(text), "\(Array(text.utf8))")
+            #expect(try JSONParser.parse(String(decoding: written, as: UTF8.self)) == .string(text))
+        }
+    }
+
     @Test("the tape's parser refuses what the tree's refused: repeated keys (also by escape), bad UTF-8, trailing commas")
     func strict() {
         for bad in [#"{"a":1,"a":2}"#, #"{"a":1,"\u0061":2}"#, #"{"a\n":1,"a\u000a":2}"#, "[1,]", #"{"a":1,}"#, "\"\u{1}\""] {
