@@ -230,7 +230,7 @@ extension Ledger {
     /// Completes a batch of `store` calls in their transaction: the log's streams and head, the
     /// decoded forms and the rule state's changes, each written once, in key order.
     func finishBatch(_ head: LogHead, _ pending: PendingWrites, state: inout StoredRuleState, _ txn: inout Transaction) throws {
-        try log.finish(pending.log, head: head, &txn)
+        try log.finish(pending.log, head: head, &txn, release: environment.releaseMappedPagesOverBudget)
         try storeDecoded(pending.forms, &txn)
         try state.flush()
     }

@@ -222,10 +222,14 @@ public struct EventLog: Sendable {
 
     /// Writes what a batch of appends left: each stream's new seqs, the streams in name order
     /// through one cursor (the index's pages are then written one after another, not searched
-    /// from the root three times per event), and the head.
-    public func finish(_ batch: AppendBatch, head: LogHead, _ txn: inout Transaction) throws {
+    /// from the root three times per event), and the head. A large batch reaches pages all over
+    /// the index, each fault mapping its neighbours too: `release` is called every 4 096 streams
+    /// to drop mapped pages (without it, 100 000 events into a 900 000-event ledger peaked at
+    /// 481 MiB instead of 240).
+    public func finish(_ batch: AppendBatch, head: LogHead, _ txn: inout Transaction, release: () -> Void = {}) throws {
         try txn.withPuts(streams) { cursor in
-            for (stream, seqs) in batch.streams.sorted(by: { $0.key < $1.key }) {
+            for (index, (stream, seqs)) in batch.streams.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index % 4_096 == 4_095 { release() }
                 var name = stream
                 try name.withUTF8 { key in
                     for seq in seqs {
