@@ -19,10 +19,12 @@ final class LedgerFoldContext: FoldContext {
     init(ledger: Ledger, decodedIn held: SharedReadTransaction) { read = { seq in try ledger.decodedEvent(seq, held.txn) } }
 
     /// For verify's replay: an event's decoded form where there is one that reads, else its
-    /// payload. Verify looks up only earlier events (the originals of reversals); one of the same
-    /// organisation has had its form checked against its payload already, and a form of another
-    /// organisation that differs is named by that organisation's replay, so the outcome is the same
-    /// as decoding the payload again, which was four fifths of a reversal's cost in verify.
+    /// payload (decoding it again was four fifths of a reversal's cost in verify). Verify looks up
+    /// only earlier events (originals of reversals, invoices of payments): one of the same
+    /// organisation has had its form checked against its payload already, and one of another
+    /// organisation is checked by that organisation's replay. A form that differs is named either
+    /// way, so a ledger with one never passes; at most, later comparisons of the same organisation
+    /// disagree as well.
     init(verifying ledger: Ledger, held: SharedReadTransaction) {
         read = { seq in
             if let form = try? ledger.decodedEvent(seq, held.txn) { return form }
