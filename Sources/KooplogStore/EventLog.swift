@@ -227,6 +227,7 @@ public struct EventLog: Sendable {
     /// to drop mapped pages (without it, 100 000 events into a 900 000-event ledger peaked at
     /// 481 MiB of resident memory; with it 264, and 240 when each event put its own streams).
     public func finish(_ batch: AppendBatch, head: LogHead, _ txn: inout Transaction, release: () -> Void = {}) throws {
+        guard !batch.streams.isEmpty else { return try writeHead(head, &txn) }
         try txn.withPuts(streams) { cursor in
             for (index, (stream, seqs)) in batch.streams.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index % 4_096 == 4_095 { release() }

@@ -74,7 +74,9 @@ func run(size: Int) throws -> Figures {
                 let count = min(batch, size - done)
                 try environment.write { txn in
                     var head = try log.head(txn)
-                    for _ in 0..<count { head = try log.append(PendingRecord(payload: payload), after: head, &txn) }
+                    var appended = AppendBatch()
+                    for _ in 0..<count { head = try log.append(PendingRecord(payload: payload), after: head, &txn, batch: &appended) }
+                    try log.finish(appended, head: head, &txn)
                 }
                 done += count
             }
