@@ -3,36 +3,39 @@
 
 /// Keys of the rule state (docs/FORMAT.md, "state").
 public enum RuleKey {
-    public static func org(_ org: OrgNumber) -> String { key("org/", org.text) }
-    public static func year(_ org: OrgNumber, _ year: Int) -> String { key("year/", org.text, String(year)) }
-    public static func invoice(_ org: OrgNumber, _ id: String) -> String { key("invoice/", org.text, id) }
-    public static func bill(_ org: OrgNumber, _ id: String) -> String { key("bill/", org.text, id) }
-    public static func member(_ org: OrgNumber, _ id: String) -> String { key("member/", org.text, id) }
-    public static func person(_ org: OrgNumber, _ id: String) -> String { key("person/", org.text, id) }
-    public static func grant(_ org: OrgNumber, _ id: String) -> String { key("grant/", org.text, id) }
+    public static func org(_ org: OrgNumber) -> String { compose("org/", org.text) }
+    public static func year(_ org: OrgNumber, _ year: Int) -> String { compose("year/", org.text, String(year)) }
+    public static func invoice(_ org: OrgNumber, _ id: String) -> String { compose("invoice/", org.text, id) }
+    public static func bill(_ org: OrgNumber, _ id: String) -> String { compose("bill/", org.text, id) }
+    public static func member(_ org: OrgNumber, _ id: String) -> String { compose("member/", org.text, id) }
+    public static func person(_ org: OrgNumber, _ id: String) -> String { compose("person/", org.text, id) }
+    public static func grant(_ org: OrgNumber, _ id: String) -> String { compose("grant/", org.text, id) }
 
     /// `<kind><org>` or `<kind><org>/<id>`, its bytes copied once into a string of the right size
-    /// (the rule book makes several keys per event; interpolation grew a string piece by piece).
-    private static func key(_ kind: StaticString, _ org: String, _ id: String? = nil) -> String {
-        org.withUTF8Bytes { orgBytes in
+    /// (the rule book makes several keys per event, and each event has its stream names;
+    /// interpolation grew a string piece by piece).
+    static func compose(_ kind: StaticString, _ org: String, _ id: String? = nil) -> String {
+        // `kind` is a literal of several characters, so it is held as bytes (not as one scalar).
+        precondition(kind.hasPointerRepresentation, "a key kind of one character")
+        let kindBytes = UnsafeBufferPointer(start: kind.utf8Start, count: kind.utf8CodeUnitCount)
+        return org.withUTF8Bytes { orgBytes in
             (id ?? "").withUTF8Bytes { idBytes in
-                let count = kind.utf8CodeUnitCount + orgBytes.count + (id == nil ? 0 : 1 + idBytes.count)
+                let count = kindBytes.count + orgBytes.count + (id == nil ? 0 : 1 + idBytes.count)
                 return String(unsafeUninitializedCapacity: count) { buffer in
-                    var at = 0
+                    var at = buffer.baseAddress!
                     func put(_ bytes: UnsafeBufferPointer<UInt8>) {
-                        for byte in bytes {
-                            buffer[at] = byte
-                            at += 1
-                        }
+                        guard let source = bytes.baseAddress else { return }
+                        at.initialize(from: source, count: bytes.count)
+                        at += bytes.count
                     }
-                    put(UnsafeBufferPointer(start: kind.utf8Start, count: kind.utf8CodeUnitCount))
+                    put(kindBytes)
                     put(orgBytes)
                     if id != nil {
-                        buffer[at] = UInt8(ascii: "/")
+                        at.initialize(to: UInt8(ascii: "/"))
                         at += 1
                         put(idBytes)
                     }
-                    return at
+                    return count
                 }
             }
         }

@@ -66,6 +66,43 @@ struct DecodedFormTests {
         #expect(types == Set(EventCatalogue.types))
     }
 
+    @Test("an event's stream names are docs/FORMAT.md's table, for every type (ids with non-ASCII and slashes too)")
+    func streamNames() throws {
+        var events: [Event] = []
+        for type in EventCatalogue.types {
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: PackagePaths.schemas + "/fixtures/\(type)/valid-1.json")))
+            events.append(try Event.decode(try JSONParser.parse(bytes)))
+        }
+        events += branches.map { Event(org: org, date: date, id: nil, body: $0) }
+        events.append(Event(org: org, date: date, id: nil, body: .memberAdmitted(MemberAdmitted(member: "Åsa/1", kind: .worker, contribution: .zero))))
+        for event in events {
+            let o = event.org.text
+            var expected = ["org:" + o, "type:" + event.type]
+            switch event.body {
+            case .memberAdmitted(let p): expected.append("member:" + o + "/" + p.member)
+            case .memberContributionPaid(let p): expected.append("member:" + o + "/" + p.member)
+            case .memberLeft(let p): expected.append("member:" + o + "/" + p.member)
+            case .boardElected: expected.append("board:" + o)
+            case .placementStarted(let p): expected.append("person:" + o + "/" + p.person)
+            case .placementChanged(let p): expected.append("person:" + o + "/" + p.person)
+            case .placementEnded(let p): expected.append("person:" + o + "/" + p.person)
+            case .invoiceIssued(let p): expected.append("invoice:" + o + "/" + p.invoice)
+            case .invoicePaid(let p): expected.append("invoice:" + o + "/" + p.invoice)
+            case .invoiceCredited(let p): expected.append("invoice:" + o + "/" + p.invoice)
+            case .billReceived(let p): expected.append("bill:" + o + "/" + p.bill)
+            case .billPaid(let p): expected.append("bill:" + o + "/" + p.bill)
+            case .grantAwarded(let p): expected.append("grant:" + o + "/" + p.grant)
+            case .grantReceived(let p): expected.append("grant:" + o + "/" + p.grant)
+            case .grantUsed(let p): expected.append("grant:" + o + "/" + p.grant)
+            case .grantRepaid(let p): expected.append("grant:" + o + "/" + p.grant)
+            case .subsidyReceived(let p): if let person = p.person { expected.append("person:" + o + "/" + person) }
+            case .eventReversed(let p): expected.append("reversal:" + String(p.seq))
+            default: break
+            }
+            #expect(event.streams == expected, "\(event.type)")
+        }
+    }
+
     @Test("the organisation is read from the form's head; the type numbers are 1–26, one per type")
     func head() throws {
         let event = recorded(.fiscalYearClosed(FiscalYearClosed(fiscalYear: 2024)))
