@@ -176,12 +176,7 @@ public struct JSONParser {
 
     /// How two nodes' bytes in the input compare, bytewise then by length: negative, zero or
     /// positive.
-    private func inputOrder(_ a: Int, _ b: Int) -> Int {
-        let (x, y) = (inputBytes(a), inputBytes(b))
-        let common = min(x.count, y.count)
-        let order = common == 0 ? 0 : Int(memcmp(x.baseAddress!, y.baseAddress!, common))
-        return order != 0 ? order : x.count - y.count
-    }
+    private func inputOrder(_ a: Int, _ b: Int) -> Int { inputBytes(a).byteOrder(inputBytes(b)) }
 
     /// Whether an earlier key of the object starting at `object` equals the key at `key`.
     private func isRepeated(_ key: Int, in object: Int, members: Int) -> Bool {

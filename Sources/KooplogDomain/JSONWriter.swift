@@ -1,5 +1,3 @@
-import Foundation
-
 /// Writes JSON: `canonical` has keys sorted by their UTF-8 bytes, no white space, and only the
 /// escapes JSON requires (docs/FORMAT.md, "Canonical JSON"). The same bytes always hash the same.
 public enum JSONWriter {
@@ -106,13 +104,7 @@ public enum JSONWriter {
 
     /// Key order of canonical JSON: by UTF-8 bytes.
     static func precedes(_ a: String, _ b: String) -> Bool {
-        a.withUTF8Bytes { x in
-            b.withUTF8Bytes { y in
-                let common = min(x.count, y.count)
-                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
-                return order != 0 ? order < 0 : x.count < y.count
-            }
-        }
+        a.withUTF8Bytes { x in b.withUTF8Bytes { y in x.byteOrder(y) < 0 } }
     }
 
     /// Appends a literal's UTF-8 bytes (JSON punctuation, `true`, `null`) without building an array.
