@@ -3,6 +3,14 @@ public import KooplogDomain
 import KooplogProjections
 public import KooplogStore
 
+extension EventLog {
+    /// Event `seq` of the log, decoded where LMDB holds its payload (no copy of the record); nil
+    /// when the log has no such record.
+    func event(_ seq: UInt64, _ txn: borrowing Transaction) throws -> RecordedEvent? {
+        try withRecord(seq, txn) { view in try RecordedEvent.decode(seq: seq, payload: view.payload) }
+    }
+}
+
 /// Reads earlier events for the folds (the original of a reversal). Every projection asks for the
 /// same original in turn, so the last few are kept.
 final class LedgerFoldContext: FoldContext {
@@ -10,10 +18,10 @@ final class LedgerFoldContext: FoldContext {
     private var recent: [(UInt64, RecordedEvent)] = []
 
     /// Each event in a read transaction of its own.
-    init(ledger: Ledger) { read = { seq in try ledger.environment.read { txn in try LedgerFoldContext.event(seq, in: ledger.log, txn) } } }
+    init(ledger: Ledger) { read = { seq in try ledger.environment.read { txn in try ledger.log.event(seq, txn) } } }
 
     /// Events in the transaction a worker holds (which must not begin others).
-    init(log: EventLog, held: SharedReadTransaction) { read = { seq in try LedgerFoldContext.event(seq, in: log, held.txn) } }
+    init(log: EventLog, held: SharedReadTransaction) { read = { seq in try log.event(seq, held.txn) } }
 
     /// Events' decoded forms in the transaction a worker holds (a rebuild from decoded forms).
     init(ledger: Ledger, decodedIn held: SharedReadTransaction) { read = { seq in try ledger.decodedEvent(seq, held.txn) } }
@@ -28,13 +36,8 @@ final class LedgerFoldContext: FoldContext {
     init(verifying ledger: Ledger, held: SharedReadTransaction) {
         read = { seq in
             if let form = try? ledger.decodedEvent(seq, held.txn) { return form }
-            return try LedgerFoldContext.event(seq, in: ledger.log, held.txn)
+            return try ledger.log.event(seq, held.txn)
         }
-    }
-
-    /// An event of the log, decoded where LMDB holds its payload.
-    private static func event(_ seq: UInt64, in log: EventLog, _ txn: borrowing Transaction) throws -> RecordedEvent? {
-        try log.withRecord(seq, txn) { view in try RecordedEvent.decode(seq: seq, payload: view.payload) }
     }
 
     func event(_ seq: UInt64) throws -> RecordedEvent? {

@@ -45,10 +45,7 @@ struct StoredRuleState: RuleState {
         slots.byKey[key] = Slot(record: value?.ruleRecord, changed: true)
     }
 
-    func recordedEvent(_ seq: UInt64) throws -> RecordedEvent? {
-        guard let record = try log.record(seq, txn.pointee) else { return nil }
-        return try RecordedEvent.decode(seq: seq, payload: record.payload)
-    }
+    func recordedEvent(_ seq: UInt64) throws -> RecordedEvent? { try log.event(seq, txn.pointee) }
 
     /// Writes the buffered changes into the transaction: the records in key order through one
     /// cursor (each put starts from the page the one before left it on), then the removals.
