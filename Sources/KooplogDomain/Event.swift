@@ -101,7 +101,7 @@ public struct Event: Sendable, Equatable {
 
     /// The input form (without ledger metadata): `{"type","org","date","id"?,"data"}`.
     public var json: JSON {
-        var object = JSONObject([("type", .string(type)), ("org", .string(org.text)), ("date", .date(date)), ("data", .object(body.fields))])
+        var object = JSONObject([("type", .string(type)), ("org", .string(org.text)), ("date", .string(date.description)), ("data", .object(body.fields))])
         if let id { object["id"] = .string(id) }
         return .object(object)
     }
@@ -168,7 +168,7 @@ public struct RecordedEvent: Sendable, Equatable {
         key(#"{"by":"#)
         JSONWriter.writeString(by, into: &out)
         key(#","data":"#)
-        JSONWriter.write(.object(event.body.fields), into: &out)
+        CanonicalSink.write(event.body, into: &out)
         key(#","date":"#)
         JSONWriter.writeString(event.date.description, into: &out)
         if let id = event.id {

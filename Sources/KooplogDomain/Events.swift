@@ -6,14 +6,9 @@
 public protocol EventPayload: Sendable, Equatable {
     static var type: String { get }
     init(_ reader: inout FieldReader) throws(Refusal)
-    var fields: JSONObject { get }
-}
-
-extension JSON {
-    static func money(_ value: Money) -> JSON { .string(value.canonical) }
-    static func date(_ value: CalendarDate) -> JSON { .string(value.description) }
-    static func account(_ value: Account) -> JSON { .string(value.description) }
-    static func int(_ value: Int) -> JSON { .number(String(value)) }
+    /// Describes the `data` object to a sink, field by field, keys in canonical order
+    /// (FieldSink.swift); `fields` and the stored payload are both written from it.
+    func emit<Sink: FieldSink>(_ sink: inout Sink)
 }
 
 // MARK: organisation
@@ -47,8 +42,10 @@ public struct OrgRegistered: EventPayload {
 
     public var fiscalYearStart: String { (fiscalYearStartMonth < 10 ? "0" : "") + "\(fiscalYearStartMonth)-01" }
 
-    public var fields: JSONObject {
-        JSONObject([("name", .string(name)), ("fiscalYearStart", .string(fiscalYearStart)), ("vatRegistered", .bool(vatRegistered))])
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.text("fiscalYearStart", fiscalYearStart)
+        s.text("name", name)
+        s.bool("vatRegistered", vatRegistered)
     }
 }
 
@@ -59,7 +56,7 @@ public struct FiscalYearClosed: EventPayload {
 
     public init(fiscalYear: Int) { self.fiscalYear = fiscalYear }
     public init(_ r: inout FieldReader) throws(Refusal) { fiscalYear = try r.integer("fiscalYear", range: 1900...2199, allowText: true) }
-    public var fields: JSONObject { JSONObject([("fiscalYear", .string(String(fiscalYear)))]) }
+    public func emit<Sink: FieldSink>(_ s: inout Sink) { s.text("fiscalYear", String(fiscalYear)) }
 }
 
 public struct EventReversed: EventPayload {
@@ -75,7 +72,10 @@ public struct EventReversed: EventPayload {
         seq = UInt64(try r.integer("seq", range: 1...Int.max))
         reason = try r.freeText("reason")
     }
-    public var fields: JSONObject { JSONObject([("seq", .number(String(seq))), ("reason", .string(reason))]) }
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.text("reason", reason)
+        s.number("seq", Int(seq))
+    }
 }
 
 // MARK: members and governance
@@ -96,8 +96,10 @@ public struct MemberAdmitted: EventPayload {
         kind = try r.choice("kind", MemberKind.self)
         contribution = try r.money("contribution")
     }
-    public var fields: JSONObject {
-        JSONObject([("member", .string(member)), ("kind", .string(kind.rawValue)), ("contribution", .money(contribution))])
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.money("contribution", contribution)
+        s.text("kind", kind.rawValue)
+        s.text("member", member)
     }
 }
 
@@ -114,7 +116,10 @@ public struct MemberContributionPaid: EventPayload {
         member = try r.identifier("member")
         amount = try r.money("amount", allowZero: false)
     }
-    public var fields: JSONObject { JSONObject([("member", .string(member)), ("amount", .money(amount))]) }
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.money("amount", amount)
+        s.text("member", member)
+    }
 }
 
 public struct MemberLeft: EventPayload {
@@ -130,7 +135,10 @@ public struct MemberLeft: EventPayload {
         member = try r.identifier("member")
         refund = try r.money("refund")
     }
-    public var fields: JSONObject { JSONObject([("member", .string(member)), ("refund", .money(refund))]) }
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.text("member", member)
+        s.money("refund", refund)
+    }
 }
 
 public struct BoardSeat: Sendable, Equatable {
@@ -159,8 +167,11 @@ public struct BoardElected: EventPayload {
             throw Refusal(.invalidValue, field: "data.seats", "the board has more than one chair")
         }
     }
-    public var fields: JSONObject {
-        JSONObject([("seats", .array(seats.map { .object(JSONObject([("member", .string($0.member)), ("role", .string($0.role.rawValue))])) }))])
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.objects("seats", seats) { seat, o in
+            o.text("member", seat.member)
+            o.text("role", seat.role.rawValue)
+        }
     }
 }
 
@@ -191,11 +202,13 @@ public struct PlacementStarted: EventPayload {
         subsidy = try r.optionalChoice("subsidy", Subsidy.self)
         referrer = try r.optionalChoice("referrer", Referrer.self)
     }
-    public var fields: JSONObject {
-        var o = JSONObject([("person", .string(person)), ("form", .string(form.rawValue)), ("extent", .int(extent)), ("targetGroup", .bool(targetGroup))])
-        if let subsidy { o["subsidy"] = .string(subsidy.rawValue) }
-        if let referrer { o["referrer"] = .string(referrer.rawValue) }
-        return o
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.number("extent", extent)
+        s.text("form", form.rawValue)
+        s.text("person", person)
+        s.text("referrer", referrer?.rawValue)
+        s.text("subsidy", subsidy?.rawValue)
+        s.bool("targetGroup", targetGroup)
     }
 }
 
@@ -227,16 +240,15 @@ public struct PlacementChanged: EventPayload {
             throw Refusal(.missingField, field: "data", "placement.changed needs at least one of form, extent, subsidy")
         }
     }
-    public var fields: JSONObject {
-        var o = JSONObject([("person", .string(person))])
-        if let form { o["form"] = .string(form.rawValue) }
-        if let extent { o["extent"] = .int(extent) }
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.number("extent", extent)
+        s.text("form", form?.rawValue)
+        s.text("person", person)
         switch subsidy {
-        case .none?: o["subsidy"] = "none"
-        case .set(let s)?: o["subsidy"] = .string(s.rawValue)
+        case .none?: s.text("subsidy", "none")
+        case .set(let subsidy)?: s.text("subsidy", subsidy.rawValue)
         case nil: break
         }
-        return o
     }
 }
 
@@ -253,7 +265,10 @@ public struct PlacementEnded: EventPayload {
         person = try r.identifier("person")
         outcome = try r.choice("outcome", Outcome.self)
     }
-    public var fields: JSONObject { JSONObject([("person", .string(person)), ("outcome", .string(outcome.rawValue))]) }
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.text("outcome", outcome.rawValue)
+        s.text("person", person)
+    }
 }
 
 // MARK: finances: lines
@@ -286,10 +301,11 @@ public struct SalesLine: Sendable, Equatable {
     public var vatAmount: Money { amount.percent(vat.rawValue) }
     public var gross: Money { amount + vatAmount }
 
-    var json: JSON {
-        var o = JSONObject([("text", .string(text)), ("amount", .money(amount)), ("vat", .int(vat.rawValue))])
-        if let account { o["account"] = .account(account) }
-        return .object(o)
+    static func emit<Sink: FieldSink>(_ line: SalesLine, _ s: inout Sink) {
+        s.account("account", line.account)
+        s.money("amount", line.amount)
+        s.text("text", line.text)
+        s.number("vat", line.vat.rawValue)
     }
 }
 
@@ -323,8 +339,11 @@ public struct CostLine: Sendable, Equatable {
     public var vatAmount: Money { amount.percent(vat.rawValue) }
     public var gross: Money { amount + vatAmount }
 
-    var json: JSON {
-        .object(JSONObject([("text", .string(text)), ("amount", .money(amount)), ("vat", .int(vat.rawValue)), ("account", .account(account))]))
+    static func emit<Sink: FieldSink>(_ line: CostLine, _ s: inout Sink) {
+        s.account("account", line.account)
+        s.money("amount", line.amount)
+        s.text("text", line.text)
+        s.number("vat", line.vat.rawValue)
     }
 }
 
@@ -379,11 +398,12 @@ public struct InvoiceIssued: EventPayload {
         lines = try r.list("lines", maxCount: 500, SalesLine.read)
     }
     public var gross: Money { lines.reduce(.zero) { $0 + $1.gross } }
-    public var fields: JSONObject {
-        JSONObject([
-            ("invoice", .string(invoice)), ("customer", .string(customer)), ("customerKind", .string(customerKind.rawValue)),
-            ("due", .date(due)), ("lines", .array(lines.map(\.json))),
-        ])
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.text("customer", customer)
+        s.text("customerKind", customerKind.rawValue)
+        s.date("due", due)
+        s.text("invoice", invoice)
+        s.objects("lines", lines, SalesLine.emit)
     }
 }
 
@@ -400,7 +420,10 @@ public struct InvoicePaid: EventPayload {
         invoice = try r.identifier("invoice")
         amount = try r.money("amount", allowZero: false)
     }
-    public var fields: JSONObject { JSONObject([("invoice", .string(invoice)), ("amount", .money(amount))]) }
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.money("amount", amount)
+        s.text("invoice", invoice)
+    }
 }
 
 public struct InvoiceCredited: EventPayload {
@@ -420,10 +443,10 @@ public struct InvoiceCredited: EventPayload {
         reason = try r.freeText("reason")
         lines = try r.optionalList("lines", maxCount: 500, SalesLine.read)
     }
-    public var fields: JSONObject {
-        var o = JSONObject([("invoice", .string(invoice)), ("reason", .string(reason))])
-        if let lines { o["lines"] = .array(lines.map(\.json)) }
-        return o
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.text("invoice", invoice)
+        if let lines { s.objects("lines", lines, SalesLine.emit) }
+        s.text("reason", reason)
     }
 }
 
@@ -440,7 +463,10 @@ public struct SalePaid: EventPayload {
         customerKind = try r.choice("customerKind", CustomerKind.self)
         lines = try r.list("lines", maxCount: 500, SalesLine.read)
     }
-    public var fields: JSONObject { JSONObject([("customerKind", .string(customerKind.rawValue)), ("lines", .array(lines.map(\.json)))]) }
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.text("customerKind", customerKind.rawValue)
+        s.objects("lines", lines, SalesLine.emit)
+    }
 }
 
 public struct BillReceived: EventPayload {
@@ -463,8 +489,11 @@ public struct BillReceived: EventPayload {
         lines = try r.list("lines", maxCount: 500, CostLine.read)
     }
     public var gross: Money { lines.reduce(.zero) { $0 + $1.gross } }
-    public var fields: JSONObject {
-        JSONObject([("bill", .string(bill)), ("supplier", .string(supplier)), ("due", .date(due)), ("lines", .array(lines.map(\.json)))])
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.text("bill", bill)
+        s.date("due", due)
+        s.objects("lines", lines, CostLine.emit)
+        s.text("supplier", supplier)
     }
 }
 
@@ -481,7 +510,10 @@ public struct BillPaid: EventPayload {
         bill = try r.identifier("bill")
         amount = try r.money("amount", allowZero: false)
     }
-    public var fields: JSONObject { JSONObject([("bill", .string(bill)), ("amount", .money(amount))]) }
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.money("amount", amount)
+        s.text("bill", bill)
+    }
 }
 
 public struct ExpensePaid: EventPayload {
@@ -497,7 +529,10 @@ public struct ExpensePaid: EventPayload {
         supplier = try r.freeText("supplier")
         lines = try r.list("lines", maxCount: 500, CostLine.read)
     }
-    public var fields: JSONObject { JSONObject([("supplier", .string(supplier)), ("lines", .array(lines.map(\.json)))]) }
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.objects("lines", lines, CostLine.emit)
+        s.text("supplier", supplier)
+    }
 }
 
 /// A payroll period `YYYY-MM`.
@@ -573,13 +608,12 @@ public struct PayrollPaid: EventPayload {
         }
     }
     public var wageAccount: Account { account ?? Account(7010) }
-    public var fields: JSONObject {
-        var o = JSONObject([
-            ("period", .string(period.description)), ("gross", .money(gross)), ("taxWithheld", .money(taxWithheld)),
-            ("employerFees", .money(employerFees)),
-        ])
-        if let account { o["account"] = .account(account) }
-        return o
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.account("account", account)
+        s.money("employerFees", employerFees)
+        s.money("gross", gross)
+        s.text("period", period.description)
+        s.money("taxWithheld", taxWithheld)
     }
 }
 
@@ -602,8 +636,10 @@ public struct PayrollTaxesPaid: EventPayload {
             throw Refusal(.invalidAmount, field: "data", "taxWithheld and employerFees are both zero; nothing is paid")
         }
     }
-    public var fields: JSONObject {
-        JSONObject([("period", .string(period.description)), ("taxWithheld", .money(taxWithheld)), ("employerFees", .money(employerFees))])
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.money("employerFees", employerFees)
+        s.text("period", period.description)
+        s.money("taxWithheld", taxWithheld)
     }
 }
 
@@ -629,12 +665,12 @@ public struct SubsidyReceived: EventPayload {
         period = try r.optionalPeriod("period")
         decision = try r.optionalFreeText("decision", maxLength: 64)
     }
-    public var fields: JSONObject {
-        var o = JSONObject([("subsidy", .string(subsidy.rawValue)), ("amount", .money(amount))])
-        if let person { o["person"] = .string(person) }
-        if let period { o["period"] = .string(period.description) }
-        if let decision { o["decision"] = .string(decision) }
-        return o
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.money("amount", amount)
+        s.text("decision", decision)
+        s.text("period", period?.description)
+        s.text("person", person)
+        s.text("subsidy", subsidy.rawValue)
     }
 }
 
@@ -691,15 +727,20 @@ public struct GrantAwarded: EventPayload {
                 "co-financing \(coTotal.swedish) kr exceeds what the budget leaves beside the grant (\((budget - amount).swedish) kr)")
         }
     }
-    public var fields: JSONObject {
-        var o = JSONObject([
-            ("grant", .string(grant)), ("funder", .string(funder.rawValue)), ("title", .string(title)),
-            ("amount", .money(amount)), ("budget", .money(budget)), ("from", .date(from)), ("to", .date(to)),
-        ])
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.money("amount", amount)
+        s.money("budget", budget)
         if let coFinancing {
-            o["coFinancing"] = .array(coFinancing.map { .object(JSONObject([("source", .string($0.source)), ("amount", .money($0.amount))])) })
+            s.objects("coFinancing", coFinancing) { part, o in
+                o.money("amount", part.amount)
+                o.text("source", part.source)
+            }
         }
-        return o
+        s.date("from", from)
+        s.text("funder", funder.rawValue)
+        s.text("grant", grant)
+        s.text("title", title)
+        s.date("to", to)
     }
 }
 
@@ -715,7 +756,10 @@ public struct GrantMoney: Sendable, Equatable {
         grant = try r.identifier("grant")
         amount = try r.money("amount", allowZero: false)
     }
-    var fields: JSONObject { JSONObject([("grant", .string(grant)), ("amount", .money(amount))]) }
+    func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.money("amount", amount)
+        s.text("grant", grant)
+    }
 }
 
 public struct GrantReceived: EventPayload {
@@ -730,7 +774,7 @@ public struct GrantReceived: EventPayload {
         let g = try GrantMoney(&r)
         (grant, amount) = (g.grant, g.amount)
     }
-    public var fields: JSONObject { GrantMoney(grant: grant, amount: amount).fields }
+    public func emit<Sink: FieldSink>(_ s: inout Sink) { GrantMoney(grant: grant, amount: amount).emit(&s) }
 }
 
 public struct GrantRepaid: EventPayload {
@@ -745,7 +789,7 @@ public struct GrantRepaid: EventPayload {
         let g = try GrantMoney(&r)
         (grant, amount) = (g.grant, g.amount)
     }
-    public var fields: JSONObject { GrantMoney(grant: grant, amount: amount).fields }
+    public func emit<Sink: FieldSink>(_ s: inout Sink) { GrantMoney(grant: grant, amount: amount).emit(&s) }
 }
 
 public struct GrantUsed: EventPayload {
@@ -763,10 +807,9 @@ public struct GrantUsed: EventPayload {
         (grant, amount) = (g.grant, g.amount)
         text = try r.freeText("text")
     }
-    public var fields: JSONObject {
-        var o = GrantMoney(grant: grant, amount: amount).fields
-        o["text"] = .string(text)
-        return o
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        GrantMoney(grant: grant, amount: amount).emit(&s)
+        s.text("text", text)
     }
 }
 
@@ -815,21 +858,12 @@ public struct JournalEntry: EventPayload {
                 "debits \(debit.swedish) kr and credits \(credit.swedish) kr differ by \((debit - credit).magnitude.swedish) kr; a journal entry must balance")
         }
     }
-    public var fields: JSONObject {
-        JSONObject([
-            ("text", .string(text)),
-            (
-                "lines",
-                .array(
-                    lines.map { line in
-                        .object(
-                            JSONObject([
-                                ("account", .account(line.account)),
-                                line.amount.isNegative ? ("credit", .money(line.amount.negated)) : ("debit", .money(line.amount)),
-                            ]))
-                    })
-            ),
-        ])
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.objects("lines", lines) { line, o in
+            o.account("account", line.account)
+            if line.amount.isNegative { o.money("credit", line.amount.negated) } else { o.money("debit", line.amount) }
+        }
+        s.text("text", text)
     }
 }
 
@@ -872,14 +906,16 @@ public struct SurplusAllocated: EventPayload {
         }
     }
     public var total: Money { (reserveFund ?? .zero) + (retained ?? .zero) + (dividend ?? .zero) }
-    public var fields: JSONObject {
-        var o = JSONObject([("fiscalYear", .string(String(fiscalYear)))])
-        if let reserveFund { o["reserveFund"] = .money(reserveFund) }
-        if let retained { o["retained"] = .money(retained) }
-        if let dividend { o["dividend"] = .money(dividend) }
+    public func emit<Sink: FieldSink>(_ s: inout Sink) {
+        s.money("dividend", dividend)
+        s.text("fiscalYear", String(fiscalYear))
         if let reinvestments {
-            o["reinvestments"] = .array(reinvestments.map { .object(JSONObject([("purpose", .string($0.purpose)), ("amount", .money($0.amount))])) })
+            s.objects("reinvestments", reinvestments) { part, o in
+                o.money("amount", part.amount)
+                o.text("purpose", part.purpose)
+            }
         }
-        return o
+        s.money("reserveFund", reserveFund)
+        s.money("retained", retained)
     }
 }

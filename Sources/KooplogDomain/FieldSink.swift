@@ -1,0 +1,228 @@
+/// Receives an event's `data` field by field. Each event type describes its fields once
+/// (`EventPayload.emit`), in canonical key order (by UTF-8 bytes, docs/FORMAT.md "Canonical
+/// JSON"); one sink builds the `JSON` tree (`fields`), another writes the canonical bytes
+/// directly (`CanonicalSink`), so the stored payload costs no tree, no sort and no string per
+/// amount.
+public protocol FieldSink {
+    mutating func text(_ key: StaticString, _ value: String)
+    mutating func number(_ key: StaticString, _ value: Int)
+    mutating func bool(_ key: StaticString, _ value: Bool)
+    mutating func money(_ key: StaticString, _ value: Money)
+    mutating func date(_ key: StaticString, _ value: CalendarDate)
+    /// An account number, written as text (`"1930"`).
+    mutating func account(_ key: StaticString, _ value: Account)
+    /// An array of objects, each described by `item` into a sink of its own.
+    mutating func objects<Item>(_ key: StaticString, _ items: [Item], _ item: (Item, inout Self) -> Void)
+}
+
+extension FieldSink {
+    mutating func text(_ key: StaticString, _ value: String?) { if let value { text(key, value) } }
+    mutating func number(_ key: StaticString, _ value: Int?) { if let value { number(key, value) } }
+    mutating func money(_ key: StaticString, _ value: Money?) { if let value { money(key, value) } }
+    mutating func account(_ key: StaticString, _ value: Account?) { if let value { account(key, value) } }
+}
+
+extension EventPayload {
+    /// The `data` object as a `JSON` tree (members in canonical order).
+    public var fields: JSONObject {
+        var sink = TreeSink()
+        emit(&sink)
+        return sink.object
+    }
+}
+
+extension EventBody {
+    /// Describes the payload inside into `sink` (a switch, so each type's `emit` is specialised
+    /// for the sink; `payload`'s existential would not be).
+    public func emit<Sink: FieldSink>(_ sink: inout Sink) {
+        switch self {
+        case .orgRegistered(let p): p.emit(&sink)
+        case .fiscalYearClosed(let p): p.emit(&sink)
+        case .eventReversed(let p): p.emit(&sink)
+        case .memberAdmitted(let p): p.emit(&sink)
+        case .memberContributionPaid(let p): p.emit(&sink)
+        case .memberLeft(let p): p.emit(&sink)
+        case .boardElected(let p): p.emit(&sink)
+        case .placementStarted(let p): p.emit(&sink)
+        case .placementChanged(let p): p.emit(&sink)
+        case .placementEnded(let p): p.emit(&sink)
+        case .invoiceIssued(let p): p.emit(&sink)
+        case .invoicePaid(let p): p.emit(&sink)
+        case .invoiceCredited(let p): p.emit(&sink)
+        case .salePaid(let p): p.emit(&sink)
+        case .billReceived(let p): p.emit(&sink)
+        case .billPaid(let p): p.emit(&sink)
+        case .expensePaid(let p): p.emit(&sink)
+        case .payrollPaid(let p): p.emit(&sink)
+        case .payrollTaxesPaid(let p): p.emit(&sink)
+        case .subsidyReceived(let p): p.emit(&sink)
+        case .grantAwarded(let p): p.emit(&sink)
+        case .grantReceived(let p): p.emit(&sink)
+        case .grantUsed(let p): p.emit(&sink)
+        case .grantRepaid(let p): p.emit(&sink)
+        case .journalEntry(let p): p.emit(&sink)
+        case .surplusAllocated(let p): p.emit(&sink)
+        }
+    }
+}
+
+/// Builds the `JSON` tree of an event's data.
+struct TreeSink: FieldSink {
+    var object = JSONObject()
+
+    private mutating func add(_ key: StaticString, _ value: JSON) { object.members.append((key.description, value)) }
+
+    mutating func text(_ key: StaticString, _ value: String) { add(key, .string(value)) }
+    mutating func number(_ key: StaticString, _ value: Int) { add(key, .number(String(value))) }
+    mutating func bool(_ key: StaticString, _ value: Bool) { add(key, .bool(value)) }
+    mutating func money(_ key: StaticString, _ value: Money) { add(key, .string(value.canonical)) }
+    mutating func date(_ key: StaticString, _ value: CalendarDate) { add(key, .string(value.description)) }
+    mutating func account(_ key: StaticString, _ value: Account) { add(key, .string(value.description)) }
+    mutating func objects<Item>(_ key: StaticString, _ items: [Item], _ item: (Item, inout TreeSink) -> Void) {
+        add(
+            key,
+            .array(
+                items.map { element in
+                    var sink = TreeSink()
+                    item(element, &sink)
+                    return .object(sink.object)
+                }))
+    }
+}
+
+/// Writes an event's data as canonical JSON straight into bytes. The keys arrive in canonical
+/// order (each type's `emit` lists them so; debug builds check it, and a test compares every
+/// type's bytes with the tree's sorted writing).
+public struct CanonicalSink: FieldSink {
+    private var out: [UInt8]
+    private var empty = true
+    #if DEBUG
+        private var previous: StaticString?
+    #endif
+
+    private init(_ out: consuming [UInt8]) {
+        self.out = out
+        self.out.append(UInt8(ascii: "{"))
+    }
+
+    private consuming func close() -> [UInt8] {
+        out.append(UInt8(ascii: "}"))
+        return out
+    }
+
+    /// Appends `body`'s data object to `out`.
+    public static func write(_ body: EventBody, into out: inout [UInt8]) {
+        var sink = CanonicalSink(take(&out))
+        body.emit(&sink)
+        out = sink.close()
+    }
+
+    private static func take(_ bytes: inout [UInt8]) -> [UInt8] {
+        var taken: [UInt8] = []
+        swap(&taken, &bytes)
+        return taken
+    }
+
+    private mutating func key(_ key: StaticString) {
+        #if DEBUG
+            if let previous {
+                let before = UnsafeBufferPointer(start: previous.utf8Start, count: previous.utf8CodeUnitCount)
+                let after = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+                precondition(before.byteOrder(after) < 0, "\(key) follows \(previous): an emit lists its keys out of canonical order")
+            }
+            previous = key
+        #endif
+        if !empty { out.append(UInt8(ascii: ",")) }
+        empty = false
+        out.append(UInt8(ascii: "\""))
+        JSONWriter.append(key, to: &out)
+        out.append(UInt8(ascii: "\""))
+        out.append(UInt8(ascii: ":"))
+    }
+
+    public mutating func text(_ key: StaticString, _ value: String) {
+        self.key(key)
+        JSONWriter.writeString(value, into: &out)
+    }
+
+    public mutating func number(_ key: StaticString, _ value: Int) {
+        self.key(key)
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        Self.digits(value.magnitude, into: &out)
+    }
+
+    public mutating func bool(_ key: StaticString, _ value: Bool) {
+        self.key(key)
+        value ? JSONWriter.append("true", to: &out) : JSONWriter.append("false", to: &out)
+    }
+
+    /// `"-12500.00"`, as `Money.canonical`.
+    public mutating func money(_ key: StaticString, _ value: Money) {
+        self.key(key)
+        out.append(UInt8(ascii: "\""))
+        if value.ore < 0 { out.append(UInt8(ascii: "-")) }
+        let absolute = value.ore.magnitude
+        Self.digits(UInt(absolute / 100), into: &out)
+        let cents = UInt8(absolute % 100)
+        out.append(UInt8(ascii: "."))
+        out.append(0x30 + cents / 10)
+        out.append(0x30 + cents % 10)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    /// `"YYYY-MM-DD"`, as `CalendarDate.description`.
+    public mutating func date(_ key: StaticString, _ value: CalendarDate) {
+        self.key(key)
+        out.append(UInt8(ascii: "\""))
+        let year = value.year
+        out.append(UInt8(0x30 + year / 1000 % 10))
+        out.append(UInt8(0x30 + year / 100 % 10))
+        out.append(UInt8(0x30 + year / 10 % 10))
+        out.append(UInt8(0x30 + year % 10))
+        out.append(UInt8(ascii: "-"))
+        out.append(UInt8(0x30 + value.month / 10))
+        out.append(UInt8(0x30 + value.month % 10))
+        out.append(UInt8(ascii: "-"))
+        out.append(UInt8(0x30 + value.day / 10))
+        out.append(UInt8(0x30 + value.day % 10))
+        out.append(UInt8(ascii: "\""))
+    }
+
+    public mutating func account(_ key: StaticString, _ value: Account) {
+        self.key(key)
+        out.append(UInt8(ascii: "\""))
+        if value.number < 0 { out.append(UInt8(ascii: "-")) }
+        Self.digits(value.number.magnitude, into: &out)
+        out.append(UInt8(ascii: "\""))
+    }
+
+    public mutating func objects<Item>(_ key: StaticString, _ items: [Item], _ item: (Item, inout CanonicalSink) -> Void) {
+        self.key(key)
+        out.append(UInt8(ascii: "["))
+        for (index, element) in items.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            var sink = CanonicalSink(Self.take(&out))
+            item(element, &sink)
+            out = sink.close()
+        }
+        out.append(UInt8(ascii: "]"))
+    }
+
+    /// A whole number's decimal digits.
+    private static func digits(_ value: UInt, into out: inout [UInt8]) {
+        guard value >= 10 else {
+            out.append(0x30 + UInt8(value))
+            return
+        }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var rest = value
+            var index = 20
+            while rest > 0 {
+                index -= 1
+                buffer[index] = 0x30 + UInt8(rest % 10)
+                rest /= 10
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<20]))
+        }
+    }
+}
