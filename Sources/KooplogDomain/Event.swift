@@ -161,16 +161,29 @@ public struct RecordedEvent: Sendable, Equatable {
     /// The canonical payload that is stored and hashed (docs/FORMAT.md): keys sorted, no white space:
     /// `{"by","data","date","id"?,"org","recorded","type","v"}`. The seq lives in the record header.
     public var payload: [UInt8] {
-        // The envelope's keys written in their canonical order; `data` by the canonical writer.
         var out = [UInt8]()
         out.reserveCapacity(320)
+        writePayload(into: &out)
+        return out
+    }
+
+    /// Whether `bytes` are exactly this event's canonical payload (compared as it is written,
+    /// nothing kept).
+    public func hasPayload(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var matching = MatchingBytes(bytes)
+        writePayload(into: &matching)
+        return matching.matched
+    }
+
+    /// The envelope's keys written in their canonical order; `data` by the canonical sink.
+    func writePayload<Output: ByteOutput>(into out: inout Output) {
         func key(_ literal: StaticString) { JSONWriter.append(literal, to: &out) }
         key(#"{"by":"#)
         JSONWriter.writeString(by, into: &out)
         key(#","data":"#)
         CanonicalSink.write(event.body, into: &out)
         key(#","date":"#)
-        JSONWriter.writeString(event.date.description, into: &out)
+        JSONWriter.writeDate(event.date, into: &out)
         if let id = event.id {
             key(#","id":"#)
             JSONWriter.writeString(id, into: &out)
@@ -182,9 +195,8 @@ public struct RecordedEvent: Sendable, Equatable {
         key(#","type":"#)
         JSONWriter.writeString(event.type, into: &out)
         key(#","v":"#)
-        out.append(contentsOf: String(version).utf8)
+        JSONWriter.digits(UInt64(version), into: &out)
         out.append(UInt8(ascii: "}"))
-        return out
     }
 
     /// Decodes a stored payload (any known schema version) back into the event.

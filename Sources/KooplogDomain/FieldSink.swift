@@ -90,37 +90,31 @@ struct TreeSink: FieldSink {
     }
 }
 
-/// Writes an event's data as canonical JSON straight into bytes. The keys arrive in canonical
-/// order (each type's `emit` lists them so; debug builds check it, and a test compares every
-/// type's bytes with the tree's sorted writing).
-public struct CanonicalSink: FieldSink {
-    private var out: [UInt8]
+/// Writes an event's data as canonical JSON straight into a byte output. The keys arrive in
+/// canonical order (each type's `emit` lists them so; debug builds check it, and a test compares
+/// every type's bytes with the tree's sorted writing). The sink of an object inside an array
+/// writes to the same output: it holds a pointer to it, valid during `write`.
+public struct CanonicalSink<Output: ByteOutput>: FieldSink {
+    private let out: UnsafeMutablePointer<Output>
     private var empty = true
     #if DEBUG
         private var previous: StaticString?
     #endif
 
-    private init(_ out: consuming [UInt8]) {
+    private init(_ out: UnsafeMutablePointer<Output>) {
         self.out = out
-        self.out.append(UInt8(ascii: "{"))
+        out.pointee.append(UInt8(ascii: "{"))
     }
 
-    private consuming func close() -> [UInt8] {
-        out.append(UInt8(ascii: "}"))
-        return out
-    }
+    private func close() { out.pointee.append(UInt8(ascii: "}")) }
 
-    /// Appends `body`'s data object to `out`.
-    public static func write(_ body: EventBody, into out: inout [UInt8]) {
-        var sink = CanonicalSink(take(&out))
-        body.emit(&sink)
-        out = sink.close()
-    }
-
-    private static func take(_ bytes: inout [UInt8]) -> [UInt8] {
-        var taken: [UInt8] = []
-        swap(&taken, &bytes)
-        return taken
+    /// Writes `body`'s data object to `out`.
+    public static func write(_ body: EventBody, into out: inout Output) {
+        withUnsafeMutablePointer(to: &out) { pointer in
+            var sink = CanonicalSink(pointer)
+            body.emit(&sink)
+            sink.close()
+        }
     }
 
     private mutating func key(_ key: StaticString) {
@@ -132,84 +126,74 @@ public struct CanonicalSink: FieldSink {
             }
             previous = key
         #endif
-        if !empty { out.append(UInt8(ascii: ",")) }
+        if !empty { out.pointee.append(UInt8(ascii: ",")) }
         empty = false
-        out.append(UInt8(ascii: "\""))
-        JSONWriter.append(key, to: &out)
-        out.append(UInt8(ascii: "\""))
-        out.append(UInt8(ascii: ":"))
+        out.pointee.append(UInt8(ascii: "\""))
+        JSONWriter.append(key, to: &out.pointee)
+        out.pointee.append(UInt8(ascii: "\""))
+        out.pointee.append(UInt8(ascii: ":"))
     }
 
     public mutating func text(_ key: StaticString, _ value: String) {
         self.key(key)
-        JSONWriter.writeString(value, into: &out)
+        JSONWriter.writeString(value, into: &out.pointee)
     }
 
     public mutating func number(_ key: StaticString, _ value: Int) {
         self.key(key)
-        if value < 0 { out.append(UInt8(ascii: "-")) }
-        Self.digits(value.magnitude, into: &out)
+        if value < 0 { out.pointee.append(UInt8(ascii: "-")) }
+        JSONWriter.digits(UInt64(value.magnitude), into: &out.pointee)
     }
 
     public mutating func bool(_ key: StaticString, _ value: Bool) {
         self.key(key)
-        value ? JSONWriter.append("true", to: &out) : JSONWriter.append("false", to: &out)
+        value ? JSONWriter.append("true", to: &out.pointee) : JSONWriter.append("false", to: &out.pointee)
     }
 
     /// `"-12500.00"`, as `Money.canonical`.
     public mutating func money(_ key: StaticString, _ value: Money) {
         self.key(key)
-        out.append(UInt8(ascii: "\""))
-        if value.ore < 0 { out.append(UInt8(ascii: "-")) }
+        out.pointee.append(UInt8(ascii: "\""))
+        if value.ore < 0 { out.pointee.append(UInt8(ascii: "-")) }
         let absolute = value.ore.magnitude
-        Self.digits(UInt(absolute / 100), into: &out)
+        JSONWriter.digits(absolute / 100, into: &out.pointee)
         let cents = UInt8(absolute % 100)
-        out.append(UInt8(ascii: "."))
-        out.append(0x30 + cents / 10)
-        out.append(0x30 + cents % 10)
-        out.append(UInt8(ascii: "\""))
+        out.pointee.append(UInt8(ascii: "."))
+        out.pointee.append(0x30 + cents / 10)
+        out.pointee.append(0x30 + cents % 10)
+        out.pointee.append(UInt8(ascii: "\""))
     }
 
     /// `"YYYY-MM-DD"`, as `CalendarDate.description`.
     public mutating func date(_ key: StaticString, _ value: CalendarDate) {
         self.key(key)
-        out.append(UInt8(ascii: "\""))
-        let year = value.year
-        out.append(UInt8(0x30 + year / 1000 % 10))
-        out.append(UInt8(0x30 + year / 100 % 10))
-        out.append(UInt8(0x30 + year / 10 % 10))
-        out.append(UInt8(0x30 + year % 10))
-        out.append(UInt8(ascii: "-"))
-        out.append(UInt8(0x30 + value.month / 10))
-        out.append(UInt8(0x30 + value.month % 10))
-        out.append(UInt8(ascii: "-"))
-        out.append(UInt8(0x30 + value.day / 10))
-        out.append(UInt8(0x30 + value.day % 10))
-        out.append(UInt8(ascii: "\""))
+        JSONWriter.writeDate(value, into: &out.pointee)
     }
 
     public mutating func account(_ key: StaticString, _ value: Account) {
         self.key(key)
-        out.append(UInt8(ascii: "\""))
-        if value.number < 0 { out.append(UInt8(ascii: "-")) }
-        Self.digits(value.number.magnitude, into: &out)
-        out.append(UInt8(ascii: "\""))
+        out.pointee.append(UInt8(ascii: "\""))
+        if value.number < 0 { out.pointee.append(UInt8(ascii: "-")) }
+        JSONWriter.digits(UInt64(value.number.magnitude), into: &out.pointee)
+        out.pointee.append(UInt8(ascii: "\""))
     }
 
     public mutating func objects<Item>(_ key: StaticString, _ items: [Item], _ item: (Item, inout CanonicalSink) -> Void) {
         self.key(key)
-        out.append(UInt8(ascii: "["))
+        out.pointee.append(UInt8(ascii: "["))
         for (index, element) in items.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            var sink = CanonicalSink(Self.take(&out))
+            if index > 0 { out.pointee.append(UInt8(ascii: ",")) }
+            var sink = CanonicalSink(out)
             item(element, &sink)
-            out = sink.close()
+            sink.close()
         }
-        out.append(UInt8(ascii: "]"))
+        out.pointee.append(UInt8(ascii: "]"))
     }
+}
 
+extension JSONWriter {
     /// A whole number's decimal digits.
-    private static func digits(_ value: UInt, into out: inout [UInt8]) {
+    static func digits<Output: ByteOutput>(_ value: UInt64, into out: inout Output) {
         guard value >= 10 else {
             out.append(0x30 + UInt8(value))
             return
@@ -222,7 +206,27 @@ public struct CanonicalSink: FieldSink {
                 buffer[index] = 0x30 + UInt8(rest % 10)
                 rest /= 10
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[index..<20]))
+            out.append(bytes: UnsafeBufferPointer(rebasing: buffer[index..<20]))
+        }
+    }
+
+    /// `"YYYY-MM-DD"`, quotes included.
+    static func writeDate<Output: ByteOutput>(_ value: CalendarDate, into out: inout Output) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 12) { b in
+            let year = value.year
+            b[0] = UInt8(ascii: "\"")
+            b[1] = UInt8(0x30 + year / 1000 % 10)
+            b[2] = UInt8(0x30 + year / 100 % 10)
+            b[3] = UInt8(0x30 + year / 10 % 10)
+            b[4] = UInt8(0x30 + year % 10)
+            b[5] = UInt8(ascii: "-")
+            b[6] = UInt8(0x30 + value.month / 10)
+            b[7] = UInt8(0x30 + value.month % 10)
+            b[8] = UInt8(ascii: "-")
+            b[9] = UInt8(0x30 + value.day / 10)
+            b[10] = UInt8(0x30 + value.day % 10)
+            b[11] = UInt8(ascii: "\"")
+            out.append(bytes: UnsafeBufferPointer(b))
         }
     }
 }

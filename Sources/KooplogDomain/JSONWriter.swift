@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes JSON: `canonical` has keys sorted by their UTF-8 bytes, no white space, and only the
 /// escapes JSON requires (docs/FORMAT.md, "Canonical JSON"). The same bytes always hash the same.
 public enum JSONWriter {
@@ -48,12 +50,12 @@ public enum JSONWriter {
         }
     }
 
-    public static func writeString(_ s: String, into out: inout [UInt8]) {
+    public static func writeString<Output: ByteOutput>(_ s: String, into out: inout Output) {
         out.append(UInt8(ascii: "\""))
         // Most strings need no escape: copy them whole.
         let copied = s.withUTF8Bytes { bytes in
             guard !needsEscape(bytes) else { return false }
-            out.append(contentsOf: bytes)
+            out.append(bytes: bytes)
             return true
         }
         if copied {
@@ -62,16 +64,18 @@ public enum JSONWriter {
         }
         for c in s.utf8 {
             switch c {
-            case 0x22: out.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            case 0x22: append(#"\""#, to: &out)
+            case 0x5C: append(#"\\"#, to: &out)
+            case 0x0A: append(#"\n"#, to: &out)
+            case 0x0D: append(#"\r"#, to: &out)
+            case 0x09: append(#"\t"#, to: &out)
+            case 0x08: append(#"\b"#, to: &out)
+            case 0x0C: append(#"\f"#, to: &out)
             case 0..<0x20:
                 let digits = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, digits[Int(c >> 4)], digits[Int(c & 0xF)]])
+                append(#"\u00"#, to: &out)
+                out.append(digits[Int(c >> 4)])
+                out.append(digits[Int(c & 0xF)])
             default: out.append(c)
             }
         }
@@ -108,8 +112,8 @@ public enum JSONWriter {
     }
 
     /// Appends a literal's UTF-8 bytes (JSON punctuation, `true`, `null`) without building an array.
-    public static func append(_ literal: StaticString, to out: inout [UInt8]) {
-        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
+    public static func append<Output: ByteOutput>(_ literal: StaticString, to out: inout Output) {
+        out.append(bytes: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
     /// Indented, sorted JSON for people (reports with `--format json`).
@@ -145,5 +149,49 @@ public enum JSONWriter {
         default:
             out += canonicalString(value)
         }
+    }
+}
+
+/// Where canonical JSON is written: an array of bytes, or `MatchingBytes`, which compares what
+/// would be written with bytes already there and keeps none.
+public protocol ByteOutput {
+    mutating func append(_ byte: UInt8)
+    mutating func append(bytes: UnsafeBufferPointer<UInt8>)
+}
+
+extension Array: ByteOutput where Element == UInt8 {
+    public mutating func append(bytes: UnsafeBufferPointer<UInt8>) { append(contentsOf: bytes) }
+}
+
+/// Compares written bytes with `expected`, as they come: `matched` tells whether they are
+/// exactly `expected`, no byte more or less (verify's check of a decoded form against its
+/// payload writes nothing).
+public struct MatchingBytes: ByteOutput {
+    private let expected: UnsafeRawBufferPointer
+    private var position = 0
+    private var same = true
+
+    public init(_ expected: UnsafeRawBufferPointer) { self.expected = expected }
+
+    public var matched: Bool { same && position == expected.count }
+
+    public mutating func append(_ byte: UInt8) {
+        guard same, position < expected.count, expected[position] == byte else {
+            same = false
+            return
+        }
+        position += 1
+    }
+
+    public mutating func append(bytes: UnsafeBufferPointer<UInt8>) {
+        guard same, bytes.count <= expected.count - position else {
+            same = false
+            return
+        }
+        if let base = bytes.baseAddress, memcmp(expected.baseAddress! + position, base, bytes.count) != 0 {
+            same = false
+            return
+        }
+        position += bytes.count
     }
 }

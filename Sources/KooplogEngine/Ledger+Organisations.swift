@@ -172,9 +172,9 @@ extension Ledger {
     /// with the organisation's index, which then gets no more events.
     func forEachEvent(
         of orgs: [String], upTo head: UInt64, in held: SharedReadTransaction, seqs given: [[UInt64]]? = nil, fromDecoded: Bool = false,
-        indexProblem: ((Int, StoreError) -> Void)? = nil,
+        agreeingForms: Bool = false, indexProblem: ((Int, StoreError) -> Void)? = nil,
         _ body: (Int, UInt64, Result<RecordedEvent, Refusal>) throws -> Bool
-    ) throws {
+    ) throws -> [Int] {
         // Each stream's own B-tree pages lie elsewhere in the file: memory is checked after each.
         let lists =
             try given
@@ -184,6 +184,7 @@ extension Ledger {
             }
         var next = [Int](repeating: 0, count: orgs.count)
         var done = lists.map { $0.isEmpty }
+        var fromAgreeingForms = [Int](repeating: 0, count: orgs.count)
         while true {
             // The organisation whose next event comes first (groups are a handful).
             var pick = -1
@@ -192,7 +193,7 @@ extension Ledger {
                 least = lists[index][next[index]]
                 pick = index
             }
-            guard pick >= 0, least <= head else { return }
+            guard pick >= 0, least <= head else { return fromAgreeingForms }
             next[pick] += 1
             if next[pick] == lists[pick].count { done[pick] = true }
             let org = orgs[pick]
@@ -201,7 +202,11 @@ extension Ledger {
                     fromDecoded
                     ? try decodedEvent(least, held.txn).map { Result<RecordedEvent, Refusal>.success($0) }
                     : try log.withRecord(least, held.txn) { view in
-                        Result { () throws(Refusal) in try RecordedEvent.decode(seq: least, payload: view.payload) }
+                        if agreeingForms, let agreeing = agreeingForm(least, payload: view.payload, held.txn) {
+                            fromAgreeingForms[pick] += 1
+                            return .success(agreeing)
+                        }
+                        return Result { () throws(Refusal) in try RecordedEvent.decode(seq: least, payload: view.payload) }
                     }
                 guard let decoded = read else {
                     if fromDecoded { throw StoreError.integrity.with("the decoded forms lack seq \(least); run kooplog rebuild --full --from-log") }
@@ -216,6 +221,21 @@ extension Ledger {
                 done[pick] = true
             }
         }
+    }
+
+    /// The event of a stored decoded form that agrees with the log: the form reads, is of the
+    /// type's current schema version, and the canonical payload written from it is, byte for
+    /// byte, `payload`. Canonical JSON has one text per event, so that event is the one the
+    /// payload decodes to, got without parsing JSON (verify; docs/FORMAT.md "decoded"). A form
+    /// is only ever written from an event that decoding accepted, so it holds no event today's
+    /// decoding would refuse: a Kooplog whose decoding refuses more raises
+    /// `RecordedEvent.decodedFormat`, and older forms are not read. Nil otherwise: the payload is
+    /// decoded, and a form that differs is named.
+    private func agreeingForm(_ seq: UInt64, payload: UnsafeRawBufferPointer, _ txn: borrowing Transaction) -> RecordedEvent? {
+        guard let decodedDatabase else { return nil }
+        let read = try? txn.withValue(decodedDatabase, BigEndian.bytes(seq)) { raw in try? RecordedEvent.decode(seq: seq, decoded: raw) }
+        guard let recorded = read ?? nil, recorded.version == Upcaster.standard.currentVersion(of: recorded.event.type) else { return nil }
+        return recorded.hasPayload(payload) ? recorded : nil
     }
 
     /// `rebuild --full`: every read model from the first event, by organisation on a few threads,
@@ -302,7 +322,7 @@ extension Ledger {
             let orgs = group.map(\.org)
             let folds = OrganisationFolds(orgs, progress: progress)
             let context = fromDecoded ? LedgerFoldContext(ledger: self, decodedIn: held) : LedgerFoldContext(log: log, held: held)
-            try forEachEvent(of: orgs, upTo: head, in: held, fromDecoded: fromDecoded) { index, seq, decoded in
+            _ = try forEachEvent(of: orgs, upTo: head, in: held, fromDecoded: fromDecoded) { index, seq, decoded in
                 guard case .success(let recorded) = decoded else {
                     throw StoreError.integrity.with("seq \(seq) does not decode; run kooplog verify")
                 }

@@ -16,6 +16,9 @@ public struct VerifyReport: Sendable {
     public var verifikations: UInt64 = 0
     public var head: LogHead = .empty
     public var stateRecords = 0
+    /// Events read from their decoded forms, which agree byte for byte with their payloads; the
+    /// others' payloads were decoded.
+    public var eventsFromForms = 0
     public var discrepancies: [Discrepancy] = []
     public var ok: Bool { discrepancies.isEmpty }
 }
@@ -99,6 +102,7 @@ extension Ledger {
         report.events = checks.reduce(0) { $0 + $1.events }
         report.verifikations = checks.reduce(0) { $0 + $1.verifikations }
         report.stateRecords = checks.reduce(0) { $0 + $1.stateRecords }
+        report.eventsFromForms = checks.reduce(0) { $0 + $1.eventsFromForms }
         report.orgs = Set(checks.map(\.org))
         report.discrepancies += checks.flatMap(\.discrepancies)
         report.discrepancies += try compareTotals(checks, events: last, checkpoints: checkpoints, chainHeld.txn)
@@ -138,7 +142,7 @@ extension Ledger {
             replays[index].check.discrepancies.append(Discrepancy(seq: nil, what: error.description))
             replays[index].broken = true
         }
-        try forEachEvent(of: orgs, upTo: last, in: held, seqs: seqs, indexProblem: indexProblem) { index, seq, decoded in
+        let fromForms = try forEachEvent(of: orgs, upTo: last, in: held, seqs: seqs, agreeingForms: true, indexProblem: indexProblem) { index, seq, decoded in
             let replay = replays[index]
             try compareDue(replay, before: seq)
             replay.check.events += 1
@@ -165,6 +169,7 @@ extension Ledger {
             return true
         }
         progress.add(replayed % SharedProgress.step)
+        for (replay, count) in zip(replays, fromForms) { replay.check.eventsFromForms = count }
         for replay in replays where replay.check.decodedFormIssues > 1 {
             let what = "\(replay.check.decodedFormIssues) decoded forms of \(replay.check.org) differ from the log (the first is named above)"
             replay.check.discrepancies.append(Discrepancy(seq: nil, what: what))
@@ -352,5 +357,7 @@ struct OrganisationCheck: Sendable {
     /// Decoded forms found for its events, and how many of them differ.
     var decodedForms = 0
     var decodedFormIssues = 0
+    /// Events read from a decoded form that agrees with their payload (`agreeingForm`).
+    var eventsFromForms = 0
     var discrepancies: [Discrepancy] = []
 }
