@@ -173,8 +173,8 @@ extension Ledger {
     func forEachEvent(
         of orgs: [String], upTo head: UInt64, in held: SharedReadTransaction, seqs given: [[UInt64]]? = nil, fromDecoded: Bool = false,
         agreeingForms: Bool = false, indexProblem: ((Int, StoreError) -> Void)? = nil,
-        _ body: (Int, UInt64, Result<RecordedEvent, Refusal>) throws -> Bool
-    ) throws -> [Int] {
+        _ body: (Int, UInt64, Result<RecordedEvent, Refusal>, _ agreeingForm: Bool) throws -> Bool
+    ) throws {
         // Each stream's own B-tree pages lie elsewhere in the file: memory is checked after each.
         let lists =
             try given
@@ -184,7 +184,6 @@ extension Ledger {
             }
         var next = [Int](repeating: 0, count: orgs.count)
         var done = lists.map { $0.isEmpty }
-        var fromAgreeingForms = [Int](repeating: 0, count: orgs.count)
         while true {
             // The organisation whose next event comes first (groups are a handful).
             var pick = -1
@@ -193,18 +192,19 @@ extension Ledger {
                 least = lists[index][next[index]]
                 pick = index
             }
-            guard pick >= 0, least <= head else { return fromAgreeingForms }
+            guard pick >= 0, least <= head else { return }
             next[pick] += 1
             if next[pick] == lists[pick].count { done[pick] = true }
             let org = orgs[pick]
             do {
+                var agreeing = false
                 let read =
                     fromDecoded
                     ? try decodedEvent(least, held.txn).map { Result<RecordedEvent, Refusal>.success($0) }
                     : try log.withRecord(least, held.txn) { view in
-                        if agreeingForms, let agreeing = agreeingForm(least, payload: view.payload, held.txn) {
-                            fromAgreeingForms[pick] += 1
-                            return .success(agreeing)
+                        if agreeingForms, let recorded = agreeingForm(least, payload: view.payload, held.txn) {
+                            agreeing = true
+                            return .success(recorded)
                         }
                         return Result { () throws(Refusal) in try RecordedEvent.decode(seq: least, payload: view.payload) }
                     }
@@ -215,7 +215,7 @@ extension Ledger {
                 if case .success(let recorded) = decoded, recorded.event.org.text != org {
                     throw StoreError.integrity.with("the org:\(org) index names seq \(least), an event of \(recorded.event.org.text)")
                 }
-                if try !body(pick, least, decoded) { done[pick] = true }
+                if try !body(pick, least, decoded, agreeing) { done[pick] = true }
             } catch let error as StoreError where error == .integrity && indexProblem != nil {
                 indexProblem?(pick, error)
                 done[pick] = true
@@ -224,18 +224,24 @@ extension Ledger {
     }
 
     /// The event of a stored decoded form that agrees with the log: the form reads, is of the
-    /// type's current schema version, and the canonical payload written from it is, byte for
-    /// byte, `payload`. Canonical JSON has one text per event, so that event is the one the
-    /// payload decodes to, got without parsing JSON (verify; docs/FORMAT.md "decoded"). A form
-    /// is only ever written from an event that decoding accepted, so it holds no event today's
-    /// decoding would refuse: a Kooplog whose decoding refuses more raises
-    /// `RecordedEvent.decodedFormat`, and older forms are not read. Nil otherwise: the payload is
-    /// decoded, and a form that differs is named.
+    /// type's current schema version, the canonical payload written from it is, byte for byte,
+    /// `payload`, and the form is, byte for byte, the one written from that event. Canonical JSON
+    /// has one text per event, so that event is the one the payload decodes to, got without
+    /// parsing JSON, and the form is checked as `checkDecodedForm` checks it (verify;
+    /// docs/FORMAT.md "decoded"). A form is only ever written from an event that decoding
+    /// accepted, so it holds no event today's decoding would refuse: a Kooplog whose decoding
+    /// refuses more raises `RecordedEvent.decodedFormat`, and older forms are not read. Nil
+    /// otherwise: the payload is decoded, and a form that differs is named.
     private func agreeingForm(_ seq: UInt64, payload: UnsafeRawBufferPointer, _ txn: borrowing Transaction) -> RecordedEvent? {
         guard let decodedDatabase else { return nil }
-        let read = try? txn.withValue(decodedDatabase, BigEndian.bytes(seq)) { raw in try? RecordedEvent.decode(seq: seq, decoded: raw) }
-        guard let recorded = read ?? nil, recorded.version == Upcaster.standard.currentVersion(of: recorded.event.type) else { return nil }
-        return recorded.hasPayload(payload) ? recorded : nil
+        let read = try? txn.withValue(decodedDatabase, BigEndian.bytes(seq)) { raw -> RecordedEvent? in
+            guard let recorded = try? RecordedEvent.decode(seq: seq, decoded: raw),
+                recorded.version == Upcaster.standard.currentVersion(of: recorded.event.type), recorded.hasPayload(payload)
+            else { return nil }
+            let form = recorded.decodedForm
+            return form.count == raw.count && form.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }) ? recorded : nil
+        }
+        return read ?? nil
     }
 
     /// `rebuild --full`: every read model from the first event, by organisation on a few threads,
@@ -322,7 +328,7 @@ extension Ledger {
             let orgs = group.map(\.org)
             let folds = OrganisationFolds(orgs, progress: progress)
             let context = fromDecoded ? LedgerFoldContext(ledger: self, decodedIn: held) : LedgerFoldContext(log: log, held: held)
-            _ = try forEachEvent(of: orgs, upTo: head, in: held, fromDecoded: fromDecoded) { index, seq, decoded in
+            try forEachEvent(of: orgs, upTo: head, in: held, fromDecoded: fromDecoded) { index, seq, decoded, _ in
                 guard case .success(let recorded) = decoded else {
                     throw StoreError.integrity.with("seq \(seq) does not decode; run kooplog verify")
                 }

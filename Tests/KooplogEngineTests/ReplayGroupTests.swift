@@ -183,7 +183,7 @@ struct ReplayGroupTests {
         #expect(try ledger.verify().ok)
     }
 
-    @Test("verify reads an event from its decoded form only when the form's canonical payload is the log's, byte for byte")
+    @Test("verify reads an event from its decoded form only when the form's canonical payload is the log's and the form is the event's, byte for byte")
     func verifyReadsAgreeingForms() throws {
         let directory = TemporaryDirectory()
         let ledger = try umbrella(directory, orgs: 3, events: 600)
@@ -206,8 +206,13 @@ struct ReplayGroupTests {
         var otherVersion = event
         otherVersion.version = 2
         let differs = "seq \(seq): its decoded form differs from the event its payload decodes to; run kooplog rebuild --full --from-log"
-        for bad in [otherRecorder, otherVersion] {
-            try ledger.environment.write { txn in try txn.put(decoded, BigEndian.bytes(seq), bad.decodedForm) }
+        // And one that reads as the very event but is not its bytes: the schema version (byte 15,
+        // after the tag, the format, the org's length and digits, the type) as a two-byte varint.
+        #expect(form[15] == 1)
+        let overlong = Array(form[..<15]) + [0x81, 0x00] + Array(form[16...])
+        #expect(try overlong.withUnsafeBytes { try RecordedEvent.decode(seq: seq, decoded: $0) } == event)
+        for bad in [otherRecorder.decodedForm, otherVersion.decodedForm, overlong] {
+            try ledger.environment.write { txn in try txn.put(decoded, BigEndian.bytes(seq), bad) }
             report = try ledger.verify()
             #expect(report.eventsFromForms == events - 1)
             #expect(report.discrepancies.map(\.description) == [differs], "\(report.discrepancies)")
