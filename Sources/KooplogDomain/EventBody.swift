@@ -59,7 +59,38 @@ public enum EventBody: Sendable, Equatable {
         }
     }
 
-    public var type: String { Swift.type(of: payload).type }
+    /// The type's name, by a switch: through `payload` each call would box the body in an
+    /// existential (a heap allocation for most types).
+    public var type: String {
+        switch self {
+        case .orgRegistered: OrgRegistered.type
+        case .fiscalYearClosed: FiscalYearClosed.type
+        case .eventReversed: EventReversed.type
+        case .memberAdmitted: MemberAdmitted.type
+        case .memberContributionPaid: MemberContributionPaid.type
+        case .memberLeft: MemberLeft.type
+        case .boardElected: BoardElected.type
+        case .placementStarted: PlacementStarted.type
+        case .placementChanged: PlacementChanged.type
+        case .placementEnded: PlacementEnded.type
+        case .invoiceIssued: InvoiceIssued.type
+        case .invoicePaid: InvoicePaid.type
+        case .invoiceCredited: InvoiceCredited.type
+        case .salePaid: SalePaid.type
+        case .billReceived: BillReceived.type
+        case .billPaid: BillPaid.type
+        case .expensePaid: ExpensePaid.type
+        case .payrollPaid: PayrollPaid.type
+        case .payrollTaxesPaid: PayrollTaxesPaid.type
+        case .subsidyReceived: SubsidyReceived.type
+        case .grantAwarded: GrantAwarded.type
+        case .grantReceived: GrantReceived.type
+        case .grantUsed: GrantUsed.type
+        case .grantRepaid: GrantRepaid.type
+        case .journalEntry: JournalEntry.type
+        case .surplusAllocated: SurplusAllocated.type
+        }
+    }
     public var fields: JSONObject { payload.fields }
 }
 
