@@ -172,7 +172,7 @@ extension Ledger {
             }
         }
         return try withUnsafeMutablePointer(to: &txn) { pointer in
-            var state = StoredRuleState(txn: pointer, database: stateDatabase, log: log)
+            var state = StoredRuleState(txn: pointer, database: stateDatabase, log: log, forms: decodedDatabase)
             var results: [AppendResult] = []
             results.reserveCapacity(events.count)
             var batchIDs: [String: Int] = [:]

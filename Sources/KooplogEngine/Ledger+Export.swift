@@ -101,7 +101,7 @@ extension Ledger {
             var head = try log.checkedHead(txn)
             guard head == after else { throw StoreError.conflict.with("the ledger changed during the import") }
             return try withUnsafeMutablePointer(to: &txn) { pointer in
-                var state = StoredRuleState(txn: pointer, database: stateDatabase, log: log)
+                var state = StoredRuleState(txn: pointer, database: stateDatabase, log: log, forms: decodedDatabase)
                 var pending = PendingWrites()
                 for (value, line) in lines {
                     guard case .object(var object) = value, case .number(let seqText)? = object["seq"], let seq = UInt64(seqText),

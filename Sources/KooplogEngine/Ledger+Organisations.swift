@@ -202,7 +202,9 @@ extension Ledger {
                     fromDecoded
                     ? try decodedEvent(least, held.txn).map { Result<RecordedEvent, Refusal>.success($0) }
                     : try log.withRecord(least, held.txn) { view in
-                        if agreeingForms, let recorded = agreeingForm(least, payload: view.payload, held.txn) {
+                        if agreeingForms, let decodedDatabase,
+                            let recorded = Self.agreeingForm(least, payload: view.payload, in: decodedDatabase, held.txn, checkingForm: true)
+                        {
                             agreeing = true
                             return .success(recorded)
                         }
@@ -221,27 +223,6 @@ extension Ledger {
                 done[pick] = true
             }
         }
-    }
-
-    /// The event of a stored decoded form that agrees with the log: the form reads, is of the
-    /// type's current schema version, the canonical payload written from it is, byte for byte,
-    /// `payload`, and the form is, byte for byte, the one written from that event. Canonical JSON
-    /// has one text per event, so that event is the one the payload decodes to, got without
-    /// parsing JSON, and the form is checked as `checkDecodedForm` checks it (verify;
-    /// docs/FORMAT.md "decoded"). A form is only ever written from an event that decoding
-    /// accepted, so it holds no event today's decoding would refuse: a Kooplog whose decoding
-    /// refuses more raises `RecordedEvent.decodedFormat`, and older forms are not read. Nil
-    /// otherwise: the payload is decoded, and a form that differs is named.
-    private func agreeingForm(_ seq: UInt64, payload: UnsafeRawBufferPointer, _ txn: borrowing Transaction) -> RecordedEvent? {
-        guard let decodedDatabase else { return nil }
-        let read = try? txn.withValue(decodedDatabase, BigEndian.bytes(seq)) { raw -> RecordedEvent? in
-            guard let recorded = try? RecordedEvent.decode(seq: seq, decoded: raw),
-                recorded.version == Upcaster.standard.currentVersion(of: recorded.event.type), recorded.hasPayload(payload)
-            else { return nil }
-            let form = recorded.decodedForm
-            return form.count == raw.count && form.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }) ? recorded : nil
-        }
-        return read ?? nil
     }
 
     /// `rebuild --full`: every read model from the first event, by organisation on a few threads,

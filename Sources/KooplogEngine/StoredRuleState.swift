@@ -22,12 +22,15 @@ struct StoredRuleState: RuleState {
     private let txn: UnsafeMutablePointer<Transaction>
     private let database: Database
     private let log: EventLog
+    private let forms: Database?
     private let slots = Slots()
 
-    init(txn: UnsafeMutablePointer<Transaction>, database: Database, log: EventLog) {
+    /// `forms`: the decoded forms, read for earlier events where they agree with the log.
+    init(txn: UnsafeMutablePointer<Transaction>, database: Database, log: EventLog, forms: Database?) {
         self.txn = txn
         self.database = database
         self.log = log
+        self.forms = forms
     }
 
     func load<T: RuleValue>(_ key: String, as type: T.Type) throws -> T? {
@@ -45,7 +48,7 @@ struct StoredRuleState: RuleState {
         slots.byKey[key] = Slot(record: value?.ruleRecord, changed: true)
     }
 
-    func recordedEvent(_ seq: UInt64) throws -> RecordedEvent? { try log.event(seq, txn.pointee) }
+    func recordedEvent(_ seq: UInt64) throws -> RecordedEvent? { try log.event(seq, txn.pointee, forms: forms) }
 
     /// Writes the buffered changes into the transaction: the records in key order through one
     /// cursor (each put starts from the page the one before left it on), then the removals.

@@ -222,6 +222,28 @@ struct ReplayGroupTests {
         #expect(report.ok && report.eventsFromForms == events)
     }
 
+    @Test("an append reads an earlier event (a reversal's original) from its form only when the form agrees with the log")
+    func appendReadsAgreeingForms() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try makeEngineLedger(directory)
+        try appendAll(ledger, [Fixtures.journal(date: "2024-02-01", amount: "100")])
+        let decoded = ledger.environment.database("decoded")
+        let original = try ledger.head().seq
+        // The form of seq 2 now says it is a fiscal year's closing, which cannot be reversed; the
+        // log says it is a journal entry, which can.
+        let closing = RecordedEvent(
+            seq: original, recorded: "2025-11-23T10:00:00Z", by: "t",
+            event: Event(
+                org: try OrgNumber.parse(Fixtures.carWash).get(), date: CalendarDate(year: 2025, month: 2, day: 1)!,
+                body: .fiscalYearClosed(FiscalYearClosed(fiscalYear: 2024))))
+        try ledger.environment.write { txn in try txn.put(decoded, BigEndian.bytes(original), closing.decodedForm) }
+        let reversal = Fixtures.event("event.reversed", date: "2024-02-02", data: ["seq": .number(String(original)), "reason": "fel"])
+        let results = try ledger.append(items([reversal]), options: AppendOptions(actor: "t"))
+        #expect(results.map(\.duplicate) == [false])
+        let report = try ledger.verify()
+        #expect(report.discrepancies.map(\.description).contains { $0.hasPrefix("seq \(original): its decoded form differs") }, "\(report.discrepancies)")
+    }
+
     @Test("a ledger made before decoded forms (no such database) appends, rebuilds from the log and verifies as a new one does")
     func ledgerWithoutDecodedForms() throws {
         let directory = TemporaryDirectory()
