@@ -175,28 +175,31 @@ public struct RecordedEvent: Sendable, Equatable {
         return matching.matched
     }
 
-    /// The envelope's keys written in their canonical order; `data` by the canonical sink.
+    /// The envelope's keys written in their canonical order; `data` by the canonical sink. Every
+    /// write goes through one pointer to `out` (the data's sink writes through it too).
     func writePayload<Output: ByteOutput>(into out: inout Output) {
-        func key(_ literal: StaticString) { JSONWriter.append(literal, to: &out) }
-        key(#"{"by":"#)
-        JSONWriter.writeString(by, into: &out)
-        key(#","data":"#)
-        CanonicalSink.write(event.body, into: &out)
-        key(#","date":"#)
-        JSONWriter.writeDate(event.date, into: &out)
-        if let id = event.id {
-            key(#","id":"#)
-            JSONWriter.writeString(id, into: &out)
+        withUnsafeMutablePointer(to: &out) { out in
+            func key(_ literal: StaticString) { JSONWriter.append(literal, to: &out.pointee) }
+            key(#"{"by":"#)
+            JSONWriter.writeString(by, into: &out.pointee)
+            key(#","data":"#)
+            CanonicalSink.write(event.body, to: out)
+            key(#","date":"#)
+            JSONWriter.writeDate(event.date, into: &out.pointee)
+            if let id = event.id {
+                key(#","id":"#)
+                JSONWriter.writeString(id, into: &out.pointee)
+            }
+            key(#","org":"#)
+            JSONWriter.writeString(event.org.text, into: &out.pointee)
+            key(#","recorded":"#)
+            JSONWriter.writeString(recorded, into: &out.pointee)
+            key(#","type":"#)
+            JSONWriter.writeString(event.type, into: &out.pointee)
+            key(#","v":"#)
+            JSONWriter.digits(UInt64(version), into: &out.pointee)
+            out.pointee.append(UInt8(ascii: "}"))
         }
-        key(#","org":"#)
-        JSONWriter.writeString(event.org.text, into: &out)
-        key(#","recorded":"#)
-        JSONWriter.writeString(recorded, into: &out)
-        key(#","type":"#)
-        JSONWriter.writeString(event.type, into: &out)
-        key(#","v":"#)
-        JSONWriter.digits(UInt64(version), into: &out)
-        out.append(UInt8(ascii: "}"))
     }
 
     /// Decodes a stored payload (any known schema version) back into the event.

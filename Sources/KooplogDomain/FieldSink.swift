@@ -110,11 +110,14 @@ public struct CanonicalSink<Output: ByteOutput>: FieldSink {
 
     /// Writes `body`'s data object to `out`.
     public static func write(_ body: EventBody, into out: inout Output) {
-        withUnsafeMutablePointer(to: &out) { pointer in
-            var sink = CanonicalSink(pointer)
-            body.emit(&sink)
-            sink.close()
-        }
+        withUnsafeMutablePointer(to: &out) { pointer in write(body, to: pointer) }
+    }
+
+    /// Writes `body`'s data object to the output `out` points to.
+    static func write(_ body: EventBody, to out: UnsafeMutablePointer<Output>) {
+        var sink = CanonicalSink(out)
+        body.emit(&sink)
+        sink.close()
     }
 
     private mutating func key(_ key: StaticString) {
