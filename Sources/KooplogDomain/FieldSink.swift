@@ -196,7 +196,7 @@ public struct CanonicalSink<Output: ByteOutput>: FieldSink {
 
 extension JSONWriter {
     /// A whole number's decimal digits.
-    static func digits<Output: ByteOutput>(_ value: UInt64, into out: inout Output) {
+    public static func digits<Output: ByteOutput>(_ value: UInt64, into out: inout Output) {
         guard value >= 10 else {
             out.append(0x30 + UInt8(value))
             return

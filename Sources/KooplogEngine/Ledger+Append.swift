@@ -33,21 +33,26 @@ public struct AppendResult: Sendable, Equatable {
     /// The `id` already existed: nothing was appended; `seq` is the existing event's.
     public var duplicate: Bool
 
-    /// `JSONWriter.canonical(json)`, written directly (an import prints one per event).
+    /// `JSONWriter.canonical(json)`, written directly.
     public var canonicalJSON: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(160)
+        writeCanonicalJSON(into: &out)
+        return out
+    }
+
+    /// Appends `canonicalJSON` to `out` (an import prints one per event, into one buffer).
+    public func writeCanonicalJSON(into out: inout [UInt8]) {
         func literal(_ text: StaticString) { JSONWriter.append(text, to: &out) }
         literal(duplicate ? #"{"duplicate":true,"hash":""# : #"{"hash":""#)
         hash.appendHex(to: &out)
         literal(#"","id":"#)
         if let id { JSONWriter.writeString(id, into: &out) } else { literal("null") }
         literal(#","seq":"#)
-        out.append(contentsOf: String(seq).utf8)
+        JSONWriter.digits(seq, into: &out)
         literal(#","type":"#)
         JSONWriter.writeString(type, into: &out)
         out.append(UInt8(ascii: "}"))
-        return out
     }
 
     public var json: JSON {

@@ -41,7 +41,7 @@ func printResults(_ results: [AppendResult], format: OutputFormat, dryRun: Bool)
                 object["dryRun"] = .bool(true)
                 out.bytes(JSONWriter.canonical(.object(object)))
             } else {
-                out.bytes(result.canonicalJSON)
+                out.json(result)
             }
         } else {
             let id = result.id.map { " id \($0)" } ?? ""

@@ -113,6 +113,13 @@ struct Output {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// One append result as a line of canonical JSON, written into the buffer.
+    mutating func json(_ result: AppendResult) {
+        result.writeCanonicalJSON(into: &buffer)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
     mutating func flush() {
         if buffer.isEmpty { return }
         FileHandle.standardOutput.write(Data(buffer))
