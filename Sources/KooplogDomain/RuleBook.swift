@@ -36,7 +36,8 @@ public enum RuleBook {
         if case .grantReceived = event.body { try state.store(RuleKey.postings(seq), postings) }
         if case .grantUsed = event.body { try state.store(RuleKey.postings(seq), postings) }
         try commitGrantSplit(event, postings: postings, state: &state)
-        var year = try state.load(RuleKey.year(org, fiscalYear), as: YearRecord.self) ?? YearRecord()
+        let yearKey = RuleKey.year(org, fiscalYear)
+        var year = try state.load(yearKey, as: YearRecord.self) ?? YearRecord()
         year.resultOre += Bookkeeping.resultEffect(postings).ore
         if case .surplusAllocated(let p) = event.body {
             var allocated = try state.load(RuleKey.year(org, p.fiscalYear), as: YearRecord.self) ?? YearRecord()
@@ -44,7 +45,7 @@ public enum RuleBook {
             try state.store(RuleKey.year(org, p.fiscalYear), allocated)
             if p.fiscalYear == fiscalYear { year.allocatedSeq = seq }
         }
-        try state.store(RuleKey.year(org, fiscalYear), year)
+        try state.store(yearKey, year)
         return postings
     }
 
@@ -84,11 +85,13 @@ public enum RuleBook {
             }
             try state.store(key, MemberRecord(admittedSeq: seq, kind: p.kind.rawValue))
         case .memberContributionPaid(let p):
-            var member = try currentMember(org, p.member, state)
+            let key = RuleKey.member(org, p.member)
+            var member = try currentMember(org, p.member, key: key, state)
             member.paidOre += p.amount.ore
-            try state.store(RuleKey.member(org, p.member), member)
+            try state.store(key, member)
         case .memberLeft(let p):
-            var member = try currentMember(org, p.member, state)
+            let key = RuleKey.member(org, p.member)
+            var member = try currentMember(org, p.member, key: key, state)
             let refundable = Money(ore: member.paidOre - member.refundedOre)
             if p.refund > refundable {
                 throw Refusal(
@@ -97,10 +100,10 @@ public enum RuleBook {
             }
             member.refundedOre += p.refund.ore
             member.leftSeq = seq
-            try state.store(RuleKey.member(org, p.member), member)
+            try state.store(key, member)
         case .boardElected(let p):
             for (index, seat) in p.seats.enumerated() {
-                _ = try currentMember(org, seat.member, state, field: "data.seats[\(index + 1)].member")
+                _ = try currentMember(org, seat.member, key: RuleKey.member(org, seat.member), state, field: "data.seats[\(index + 1)].member")
             }
         case .placementStarted(let p):
             let key = RuleKey.person(org, p.person)
@@ -111,12 +114,13 @@ public enum RuleBook {
             }
             try state.store(key, PersonRecord(startSeq: seq, active: true))
         case .placementChanged(let p):
-            _ = try activePerson(org, p.person, state)
+            _ = try activePerson(org, p.person, key: RuleKey.person(org, p.person), state)
         case .placementEnded(let p):
-            var person = try activePerson(org, p.person, state)
+            let key = RuleKey.person(org, p.person)
+            var person = try activePerson(org, p.person, key: key, state)
             person.active = false
             person.endedSeq = seq
-            try state.store(RuleKey.person(org, p.person), person)
+            try state.store(key, person)
         case .invoiceIssued(let p):
             let key = RuleKey.invoice(org, p.invoice)
             if try state.load(key, as: InvoiceRecord.self) != nil {
@@ -132,16 +136,18 @@ public enum RuleBook {
             }
             try state.store(key, InvoiceRecord(issuedSeq: seq, grossOre: p.gross.ore))
         case .invoicePaid(let p):
-            var invoice = try existingInvoice(org, p.invoice, state)
+            let key = RuleKey.invoice(org, p.invoice)
+            var invoice = try existingInvoice(org, p.invoice, key: key, state)
             if p.amount > invoice.outstanding {
                 throw Refusal(
                     .paymentExceedsOutstanding, field: "data.amount",
                     "\(p.amount.swedish) kr exceeds what is outstanding on invoice \(p.invoice) (\(invoice.outstanding.swedish) kr)")
             }
             invoice.paidOre += p.amount.ore
-            try state.store(RuleKey.invoice(org, p.invoice), invoice)
+            try state.store(key, invoice)
         case .invoiceCredited(let p):
-            var invoice = try existingInvoice(org, p.invoice, state)
+            let key = RuleKey.invoice(org, p.invoice)
+            var invoice = try existingInvoice(org, p.invoice, key: key, state)
             let credited: Money
             if let lines = p.lines {
                 credited = lines.reduce(Money.zero) { $0 + $1.gross }
@@ -159,7 +165,7 @@ public enum RuleBook {
                 credited = Money(ore: invoice.grossOre)
             }
             invoice.creditedOre += credited.ore
-            try state.store(RuleKey.invoice(org, p.invoice), invoice)
+            try state.store(key, invoice)
         case .salePaid(let p):
             if !(try state.vatRegistered(org)), let index = p.lines.firstIndex(where: { $0.vat != .zero }) {
                 throw Refusal(.invalidValue, field: "data.lines[\(index + 1)].vat", "\(org) is not registered for VAT, so it charges no VAT; use 0")
@@ -171,7 +177,8 @@ public enum RuleBook {
             }
             try state.store(key, BillRecord(receivedSeq: seq, grossOre: p.gross.ore))
         case .billPaid(let p):
-            guard var bill = try state.load(RuleKey.bill(org, p.bill), as: BillRecord.self) else {
+            let key = RuleKey.bill(org, p.bill)
+            guard var bill = try state.load(key, as: BillRecord.self) else {
                 throw Refusal(.unknownReference, field: "data.bill", "bill \(p.bill) has not been received by \(org); record bill.received first")
             }
             if p.amount > bill.outstanding {
@@ -180,7 +187,7 @@ public enum RuleBook {
                     "\(p.amount.swedish) kr exceeds what is outstanding on bill \(p.bill) (\(bill.outstanding.swedish) kr)")
             }
             bill.paidOre += p.amount.ore
-            try state.store(RuleKey.bill(org, p.bill), bill)
+            try state.store(key, bill)
         case .grantAwarded(let p):
             let key = RuleKey.grant(org, p.grant)
             if try state.load(key, as: GrantRecord.self) != nil {
@@ -263,10 +270,11 @@ public enum RuleBook {
 
     // MARK: lookups
 
+    /// Member `id`, under its `key` (built once by the caller, which stores under it too).
     private static func currentMember(
-        _ org: OrgNumber, _ id: String, _ state: some RuleState, field: String = "data.member"
+        _ org: OrgNumber, _ id: String, key: String, _ state: some RuleState, field: String = "data.member"
     ) throws -> MemberRecord {
-        guard let member = try state.load(RuleKey.member(org, id), as: MemberRecord.self) else {
+        guard let member = try state.load(key, as: MemberRecord.self) else {
             throw Refusal(.unknownReference, field: field, "member \(id) is not in the register of \(org); record member.admitted first")
         }
         if let left = member.leftSeq {
@@ -275,8 +283,8 @@ public enum RuleBook {
         return member
     }
 
-    private static func activePerson(_ org: OrgNumber, _ id: String, _ state: some RuleState) throws -> PersonRecord {
-        guard let person = try state.load(RuleKey.person(org, id), as: PersonRecord.self), person.active else {
+    private static func activePerson(_ org: OrgNumber, _ id: String, key: String, _ state: some RuleState) throws -> PersonRecord {
+        guard let person = try state.load(key, as: PersonRecord.self), person.active else {
             throw Refusal(
                 .unknownReference, field: "data.person",
                 "person \(id) has no active placement at \(org); record placement.started first")
@@ -284,8 +292,8 @@ public enum RuleBook {
         return person
     }
 
-    private static func existingInvoice(_ org: OrgNumber, _ id: String, _ state: some RuleState) throws -> InvoiceRecord {
-        guard let invoice = try state.load(RuleKey.invoice(org, id), as: InvoiceRecord.self) else {
+    private static func existingInvoice(_ org: OrgNumber, _ id: String, key: String, _ state: some RuleState) throws -> InvoiceRecord {
+        guard let invoice = try state.load(key, as: InvoiceRecord.self) else {
             throw Refusal(.unknownReference, field: "data.invoice", "invoice \(id) has not been issued by \(org); record invoice.issued first")
         }
         return invoice
