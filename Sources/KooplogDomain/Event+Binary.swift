@@ -1,7 +1,8 @@
 // The decoded form of a stored event (docs/FORMAT.md, "decoded"): what decoding its canonical
 // payload gives, in the binary record form of BinaryRecord.swift, so a replay that trusts derived
-// data (rebuild) reads no JSON. The log stays the authority: `verify` decodes every payload and
-// checks that the stored decoded form equals the one written here.
+// data (rebuild) reads no JSON. The log stays the authority: `verify` checks every stored form
+// against its payload, byte for byte (writing the canonical payload from the form, or decoding the
+// payload when that differs; docs/FORMAT.md "Decoded forms").
 //
 // Layout: tag 0xB1, format, org (text, first so a scan can filter by it), type tag, schema version,
 // recorded, by, date, id (optional text), then the type's fields in declaration order. Amounts are
@@ -10,7 +11,9 @@
 
 extension RecordedEvent {
     /// The layout version of the decoded form; a form of another version is not read (the log's
-    /// payload is decoded instead).
+    /// payload is decoded instead). Raise it too when decoding a payload comes to refuse anything
+    /// an earlier Kooplog accepted: verify reads an event from its form when the form's payload
+    /// is the log's, trusting that the form was written from an event decoding accepted.
     public static let decodedFormat: UInt8 = 1
 
     /// This event's decoded form.
