@@ -403,7 +403,7 @@ public struct InvoiceIssued: EventPayload {
         s.text("customerKind", customerKind.rawValue)
         s.date("due", due)
         s.text("invoice", invoice)
-        s.objects("lines", lines, SalesLine.emit)
+        s.objects("lines", lines) { SalesLine.emit($0, &$1) }
     }
 }
 
@@ -445,7 +445,7 @@ public struct InvoiceCredited: EventPayload {
     }
     public func emit<Sink: FieldSink>(_ s: inout Sink) {
         s.text("invoice", invoice)
-        if let lines { s.objects("lines", lines, SalesLine.emit) }
+        if let lines { s.objects("lines", lines) { SalesLine.emit($0, &$1) } }
         s.text("reason", reason)
     }
 }
@@ -465,7 +465,7 @@ public struct SalePaid: EventPayload {
     }
     public func emit<Sink: FieldSink>(_ s: inout Sink) {
         s.text("customerKind", customerKind.rawValue)
-        s.objects("lines", lines, SalesLine.emit)
+        s.objects("lines", lines) { SalesLine.emit($0, &$1) }
     }
 }
 
@@ -492,7 +492,7 @@ public struct BillReceived: EventPayload {
     public func emit<Sink: FieldSink>(_ s: inout Sink) {
         s.text("bill", bill)
         s.date("due", due)
-        s.objects("lines", lines, CostLine.emit)
+        s.objects("lines", lines) { CostLine.emit($0, &$1) }
         s.text("supplier", supplier)
     }
 }
@@ -530,7 +530,7 @@ public struct ExpensePaid: EventPayload {
         lines = try r.list("lines", maxCount: 500, CostLine.read)
     }
     public func emit<Sink: FieldSink>(_ s: inout Sink) {
-        s.objects("lines", lines, CostLine.emit)
+        s.objects("lines", lines) { CostLine.emit($0, &$1) }
         s.text("supplier", supplier)
     }
 }
