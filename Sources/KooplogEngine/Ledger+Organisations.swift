@@ -163,10 +163,12 @@ extension Ledger {
         return groups
     }
 
-    /// Calls `body(index, seq, event)` with the events of several organisations up to `head`, in
-    /// one seq order (`index` into `orgs`), read in `held`, decoded or refused (from their decoded
-    /// forms with `fromDecoded`: a rebuild; a form that does not read throws); an organisation
-    /// whose `body` returned false gets no more. `seqs` replaces the `org:` indexes when given
+    /// Calls `body(index, seq, event, agreeingForm)` with the events of several organisations up to
+    /// `head`, in one seq order (`index` into `orgs`), read in `held`, decoded or refused (from
+    /// their decoded forms with `fromDecoded`: a rebuild; a form that does not read throws; with
+    /// `agreeingForms`, verify, from a form that agrees with its payload byte for byte, and then
+    /// `agreeingForm` is true: `Ledger.agreeingForm`); an organisation whose `body` returned false
+    /// gets no more. `seqs` replaces the `org:` indexes when given
     /// (verify, when an index disagrees with the log). An index entry without its record, or naming
     /// another organisation's event, is an integrity error: thrown, or handed to `indexProblem`
     /// with the organisation's index, which then gets no more events.
