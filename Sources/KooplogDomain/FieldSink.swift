@@ -144,8 +144,13 @@ public struct CanonicalSink<Output: ByteOutput>: FieldSink {
 
     public mutating func number(_ key: StaticString, _ value: Int) {
         self.key(key)
-        if value < 0 { out.pointee.append(UInt8(ascii: "-")) }
-        JSONWriter.digits(UInt64(value.magnitude), into: &out.pointee)
+        signed(value < 0, UInt64(value.magnitude))
+    }
+
+    /// A minus when `negative`, then the magnitude's digits.
+    private func signed(_ negative: Bool, _ magnitude: UInt64) {
+        if negative { out.pointee.append(UInt8(ascii: "-")) }
+        JSONWriter.digits(magnitude, into: &out.pointee)
     }
 
     public mutating func bool(_ key: StaticString, _ value: Bool) {
@@ -157,9 +162,8 @@ public struct CanonicalSink<Output: ByteOutput>: FieldSink {
     public mutating func money(_ key: StaticString, _ value: Money) {
         self.key(key)
         out.pointee.append(UInt8(ascii: "\""))
-        if value.ore < 0 { out.pointee.append(UInt8(ascii: "-")) }
         let absolute = value.ore.magnitude
-        JSONWriter.digits(absolute / 100, into: &out.pointee)
+        signed(value.ore < 0, absolute / 100)
         let cents = UInt8(absolute % 100)
         out.pointee.append(UInt8(ascii: "."))
         out.pointee.append(0x30 + cents / 10)
@@ -176,8 +180,7 @@ public struct CanonicalSink<Output: ByteOutput>: FieldSink {
     public mutating func account(_ key: StaticString, _ value: Account) {
         self.key(key)
         out.pointee.append(UInt8(ascii: "\""))
-        if value.number < 0 { out.pointee.append(UInt8(ascii: "-")) }
-        JSONWriter.digits(UInt64(value.number.magnitude), into: &out.pointee)
+        signed(value.number < 0, UInt64(value.number.magnitude))
         out.pointee.append(UInt8(ascii: "\""))
     }
 

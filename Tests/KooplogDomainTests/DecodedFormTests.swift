@@ -21,6 +21,14 @@ struct DecodedFormTests {
         }
     }
 
+    /// The first valid fixture of every type (Schemas/fixtures).
+    private func validFixtures() throws -> [Event] {
+        try EventCatalogue.types.map { type in
+            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: PackagePaths.schemas + "/fixtures/\(type)/valid-1.json")))
+            return try Event.decode(try JSONParser.parse(bytes))
+        }
+    }
+
     /// Every optional branch the valid fixtures leave out.
     private var branches: [EventBody] {
         let jan = Period("2025-01")!
@@ -48,11 +56,7 @@ struct DecodedFormTests {
 
     @Test("every valid fixture, every optional branch and 3 000 synthetic events read back equal, with and without an id")
     func roundTrips() throws {
-        var bodies: [EventBody] = []
-        for type in EventCatalogue.types {
-            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: PackagePaths.schemas + "/fixtures/\(type)/valid-1.json")))
-            bodies.append(try Event.decode(try JSONParser.parse(bytes)).body)
-        }
+        var bodies = try validFixtures().map(\.body)
         bodies += branches
         try SyntheticLedger(seed: 5, orgs: 3, years: 2).generate(count: 3_000) { input in bodies.append(try Event.decode(input).body) }
         var types = Set<String>()
@@ -68,11 +72,7 @@ struct DecodedFormTests {
 
     @Test("an event's data written straight to canonical bytes equals its JSON tree written and sorted, and decodes back")
     func directCanonicalData() throws {
-        var bodies: [EventBody] = []
-        for type in EventCatalogue.types {
-            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: PackagePaths.schemas + "/fixtures/\(type)/valid-1.json")))
-            bodies.append(try Event.decode(try JSONParser.parse(bytes)).body)
-        }
+        var bodies = try validFixtures().map(\.body)
         try SyntheticLedger(seed: 7, orgs: 3, years: 2).generate(count: 3_000) { input in bodies.append(try Event.decode(input).body) }
         let valid = bodies.count
         // The optional branches; amounts and numbers at their edges, text that needs escapes,
@@ -104,11 +104,7 @@ struct DecodedFormTests {
 
     @Test("an event's stream names are docs/FORMAT.md's table, for every type (ids with non-ASCII and slashes too)")
     func streamNames() throws {
-        var events: [Event] = []
-        for type in EventCatalogue.types {
-            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: PackagePaths.schemas + "/fixtures/\(type)/valid-1.json")))
-            events.append(try Event.decode(try JSONParser.parse(bytes)))
-        }
+        var events = try validFixtures()
         events += branches.map { Event(org: org, date: date, id: nil, body: $0) }
         events.append(Event(org: org, date: date, id: nil, body: .memberAdmitted(MemberAdmitted(member: "Åsa/1", kind: .worker, contribution: .zero))))
         for event in events {
@@ -144,12 +140,8 @@ struct DecodedFormTests {
         let event = recorded(.fiscalYearClosed(FiscalYearClosed(fiscalYear: 2024)))
         let org = event.decodedForm.withUnsafeBytes { raw in RecordedEvent.organisation(ofDecoded: raw).map { Array($0) } }
         #expect(org == Array("769629-1231".utf8))
-        var tags: [UInt8] = []
-        for type in EventCatalogue.types {
-            let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: PackagePaths.schemas + "/fixtures/\(type)/valid-1.json")))
-            let form = recorded(try Event.decode(try JSONParser.parse(bytes)).body).decodedForm
-            tags.append(form[14])  // tag 0xB1, format, org (length 11 and its bytes), type number
-        }
+        // The tag 0xB1, the format, the org (its length 11 and its bytes), then the type number.
+        let tags = try validFixtures().map { recorded($0.body).decodedForm[14] }
         #expect(tags.sorted() == Array(1...26))
     }
 
