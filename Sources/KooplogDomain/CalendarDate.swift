@@ -34,19 +34,25 @@ public struct CalendarDate: Hashable, Comparable, Sendable, CustomStringConverti
     public var description: String {
         // Written byte by byte: folds ask for it once per event.
         String(unsafeUninitializedCapacity: 10) { out in
-            var y = year
-            for index in (0..<4).reversed() {
-                out[index] = UInt8(0x30 + y % 10)
-                y /= 10
-            }
-            out[4] = UInt8(ascii: "-")
-            out[5] = UInt8(0x30 + month / 10)
-            out[6] = UInt8(0x30 + month % 10)
-            out[7] = UInt8(ascii: "-")
-            out[8] = UInt8(0x30 + day / 10)
-            out[9] = UInt8(0x30 + day % 10)
+            write(into: out)
             return 10
         }
+    }
+
+    /// Writes the ten bytes `YYYY-MM-DD` at the start of `out` (the description, and the
+    /// canonical payload's dates).
+    func write(into out: UnsafeMutableBufferPointer<UInt8>) {
+        var y = year
+        for index in (0..<4).reversed() {
+            out[index] = UInt8(0x30 + y % 10)
+            y /= 10
+        }
+        out[4] = UInt8(ascii: "-")
+        out[5] = UInt8(0x30 + month / 10)
+        out[6] = UInt8(0x30 + month % 10)
+        out[7] = UInt8(ascii: "-")
+        out[8] = UInt8(0x30 + day / 10)
+        out[9] = UInt8(0x30 + day % 10)
     }
 
     /// `YYYYMMDD` (SIE).

@@ -19,6 +19,11 @@ extension RecordedEvent {
     /// This event's decoded form.
     public var decodedForm: [UInt8] { BinaryWriter.encode(DecodedForm(event: self), capacity: 192) }
 
+    /// Whether `raw` is, byte for byte, this event's decoded form.
+    public func hasDecodedForm(_ raw: UnsafeRawBufferPointer) -> Bool {
+        decodedForm.withUnsafeBufferPointer { $0.byteOrder(raw.assumingMemoryBound(to: UInt8.self)) == 0 }
+    }
+
     /// The organisation number's bytes of a decoded form, read without the rest; nil when the
     /// bytes are not a decoded form of this format.
     public static func organisation(ofDecoded raw: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {

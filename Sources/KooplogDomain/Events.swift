@@ -302,10 +302,7 @@ public struct SalesLine: Sendable, Equatable {
     public var gross: Money { amount + vatAmount }
 
     static func emit<Sink: FieldSink>(_ line: SalesLine, _ s: inout Sink) {
-        s.account("account", line.account)
-        s.money("amount", line.amount)
-        s.text("text", line.text)
-        s.number("vat", line.vat.rawValue)
+        emitLine(account: line.account, amount: line.amount, text: line.text, vat: line.vat, &s)
     }
 }
 
@@ -340,11 +337,16 @@ public struct CostLine: Sendable, Equatable {
     public var gross: Money { amount + vatAmount }
 
     static func emit<Sink: FieldSink>(_ line: CostLine, _ s: inout Sink) {
-        s.account("account", line.account)
-        s.money("amount", line.amount)
-        s.text("text", line.text)
-        s.number("vat", line.vat.rawValue)
+        emitLine(account: line.account, amount: line.amount, text: line.text, vat: line.vat, &s)
     }
+}
+
+/// A sales or cost line's fields (the same four; a sales line's account is optional).
+private func emitLine<Sink: FieldSink>(account: Account?, amount: Money, text: String, vat: VATRate, _ s: inout Sink) {
+    s.account("account", account)
+    s.money("amount", amount)
+    s.text("text", text)
+    s.number("vat", vat.rawValue)
 }
 
 extension FieldReader {

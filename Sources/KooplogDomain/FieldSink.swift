@@ -144,13 +144,7 @@ public struct CanonicalSink<Output: ByteOutput>: FieldSink {
 
     public mutating func number(_ key: StaticString, _ value: Int) {
         self.key(key)
-        signed(value < 0, UInt64(value.magnitude))
-    }
-
-    /// A minus when `negative`, then the magnitude's digits.
-    private func signed(_ negative: Bool, _ magnitude: UInt64) {
-        if negative { out.pointee.append(UInt8(ascii: "-")) }
-        JSONWriter.digits(magnitude, into: &out.pointee)
+        JSONWriter.signedDigits(value < 0, UInt64(value.magnitude), into: &out.pointee)
     }
 
     public mutating func bool(_ key: StaticString, _ value: Bool) {
@@ -158,16 +152,11 @@ public struct CanonicalSink<Output: ByteOutput>: FieldSink {
         value ? JSONWriter.append("true", to: &out.pointee) : JSONWriter.append("false", to: &out.pointee)
     }
 
-    /// `"-12500.00"`, as `Money.canonical`.
+    /// `"-12500.00"`: `Money.canonical` in quotes.
     public mutating func money(_ key: StaticString, _ value: Money) {
         self.key(key)
         out.pointee.append(UInt8(ascii: "\""))
-        let absolute = value.ore.magnitude
-        signed(value.ore < 0, absolute / 100)
-        let cents = UInt8(absolute % 100)
-        out.pointee.append(UInt8(ascii: "."))
-        out.pointee.append(0x30 + cents / 10)
-        out.pointee.append(0x30 + cents % 10)
+        value.writeCanonical(into: &out.pointee)
         out.pointee.append(UInt8(ascii: "\""))
     }
 
@@ -180,7 +169,7 @@ public struct CanonicalSink<Output: ByteOutput>: FieldSink {
     public mutating func account(_ key: StaticString, _ value: Account) {
         self.key(key)
         out.pointee.append(UInt8(ascii: "\""))
-        signed(value.number < 0, UInt64(value.number.magnitude))
+        JSONWriter.signedDigits(value.number < 0, UInt64(value.number.magnitude), into: &out.pointee)
         out.pointee.append(UInt8(ascii: "\""))
     }
 
@@ -216,21 +205,17 @@ extension JSONWriter {
         }
     }
 
+    /// A minus when `negative`, then the magnitude's digits.
+    static func signedDigits<Output: ByteOutput>(_ negative: Bool, _ magnitude: UInt64, into out: inout Output) {
+        if negative { out.append(UInt8(ascii: "-")) }
+        digits(magnitude, into: &out)
+    }
+
     /// `"YYYY-MM-DD"`, quotes included.
     static func writeDate<Output: ByteOutput>(_ value: CalendarDate, into out: inout Output) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 12) { b in
-            let year = value.year
             b[0] = UInt8(ascii: "\"")
-            b[1] = UInt8(0x30 + year / 1000 % 10)
-            b[2] = UInt8(0x30 + year / 100 % 10)
-            b[3] = UInt8(0x30 + year / 10 % 10)
-            b[4] = UInt8(0x30 + year % 10)
-            b[5] = UInt8(ascii: "-")
-            b[6] = UInt8(0x30 + value.month / 10)
-            b[7] = UInt8(0x30 + value.month % 10)
-            b[8] = UInt8(ascii: "-")
-            b[9] = UInt8(0x30 + value.day / 10)
-            b[10] = UInt8(0x30 + value.day % 10)
+            value.write(into: UnsafeMutableBufferPointer(rebasing: b[1..<11]))
             b[11] = UInt8(ascii: "\"")
             out.append(bytes: UnsafeBufferPointer(b))
         }

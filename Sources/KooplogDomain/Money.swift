@@ -46,10 +46,20 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
 
     /// The canonical text: `-12500.00`.
     public var canonical: String {
-        let sign = ore < 0 ? "-" : ""
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        writeCanonical(into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Writes the canonical text (the stored payload's amounts are written with it too).
+    func writeCanonical<Output: ByteOutput>(into out: inout Output) {
         let absolute = ore.magnitude
-        let cents = absolute % 100
-        return "\(sign)\(absolute / 100).\(cents < 10 ? "0" : "")\(cents)"
+        JSONWriter.signedDigits(ore < 0, absolute / 100, into: &out)
+        let cents = UInt8(absolute % 100)
+        out.append(UInt8(ascii: "."))
+        out.append(0x30 + cents / 10)
+        out.append(0x30 + cents % 10)
     }
 
     public var description: String { canonical }

@@ -196,11 +196,10 @@ extension Ledger {
     /// gap; it derives them first.
     private func checkDecodedForm(_ recorded: RecordedEvent, _ replay: OrganisationReplay, _ txn: borrowing Transaction) throws {
         guard let decodedDatabase else { return }
-        let expected = recorded.decodedForm
         let differs =
             try txn.withValue(decodedDatabase, BigEndian.bytes(recorded.seq)) { stored in
                 replay.check.decodedForms += 1
-                return stored.count != expected.count || expected.withUnsafeBytes { memcmp($0.baseAddress!, stored.baseAddress!, stored.count) != 0 }
+                return !recorded.hasDecodedForm(stored)
             } ?? false
         guard differs else { return }
         replay.check.decodedFormIssues += 1

@@ -32,9 +32,7 @@ extension Ledger {
             guard let recorded = try? RecordedEvent.decode(seq: seq, decoded: raw),
                 recorded.version == Upcaster.standard.currentVersion(of: recorded.event.type), recorded.hasPayload(payload)
             else { return nil }
-            guard checkingForm else { return recorded }
-            let form = recorded.decodedForm
-            return form.count == raw.count && form.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }) ? recorded : nil
+            return !checkingForm || recorded.hasDecodedForm(raw) ? recorded : nil
         }
         return read ?? nil
     }
