@@ -272,7 +272,7 @@ public enum RuleBook {
 
     /// Member `id`, under its `key` (built once by the caller, which stores under it too).
     private static func currentMember(
-        _ org: OrgNumber, _ id: String, key: String, _ state: some RuleState, field: String = "data.member"
+        _ org: OrgNumber, _ id: String, key: RuleKey, _ state: some RuleState, field: String = "data.member"
     ) throws -> MemberRecord {
         guard let member = try state.load(key, as: MemberRecord.self) else {
             throw Refusal(.unknownReference, field: field, "member \(id) is not in the register of \(org); record member.admitted first")
@@ -283,7 +283,7 @@ public enum RuleBook {
         return member
     }
 
-    private static func activePerson(_ org: OrgNumber, _ id: String, key: String, _ state: some RuleState) throws -> PersonRecord {
+    private static func activePerson(_ org: OrgNumber, _ id: String, key: RuleKey, _ state: some RuleState) throws -> PersonRecord {
         guard let person = try state.load(key, as: PersonRecord.self), person.active else {
             throw Refusal(
                 .unknownReference, field: "data.person",
@@ -292,7 +292,7 @@ public enum RuleBook {
         return person
     }
 
-    private static func existingInvoice(_ org: OrgNumber, _ id: String, key: String, _ state: some RuleState) throws -> InvoiceRecord {
+    private static func existingInvoice(_ org: OrgNumber, _ id: String, key: RuleKey, _ state: some RuleState) throws -> InvoiceRecord {
         guard let invoice = try state.load(key, as: InvoiceRecord.self) else {
             throw Refusal(.unknownReference, field: "data.invoice", "invoice \(id) has not been issued by \(org); record invoice.issued first")
         }

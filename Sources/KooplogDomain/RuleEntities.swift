@@ -1,61 +1,6 @@
 // The state the append rules need (SPEC.md §3), as small records keyed by entity. The engine keeps
 // them in LMDB (updated in the same write transaction as the append); verify keeps them in memory.
 
-/// Keys of the rule state (docs/FORMAT.md, "state").
-public enum RuleKey {
-    public static func org(_ org: OrgNumber) -> String { compose("org/", org.text) }
-    public static func year(_ org: OrgNumber, _ year: Int) -> String { compose("year/", org.text, String(year)) }
-    public static func invoice(_ org: OrgNumber, _ id: String) -> String { compose("invoice/", org.text, id) }
-    public static func bill(_ org: OrgNumber, _ id: String) -> String { compose("bill/", org.text, id) }
-    public static func member(_ org: OrgNumber, _ id: String) -> String { compose("member/", org.text, id) }
-    public static func person(_ org: OrgNumber, _ id: String) -> String { compose("person/", org.text, id) }
-    public static func grant(_ org: OrgNumber, _ id: String) -> String { compose("grant/", org.text, id) }
-
-    /// `<kind><org>` or `<kind><org>/<id>`, its bytes copied once into a string of the right size
-    /// (the rule book makes several keys per event, and each event has its stream names;
-    /// interpolation grew a string piece by piece).
-    static func compose(_ kind: StaticString, _ org: String, _ id: String? = nil) -> String {
-        // `kind` is a literal of several characters, so it is held as bytes (not as one scalar).
-        precondition(kind.hasPointerRepresentation, "a key kind of one character")
-        let kindBytes = UnsafeBufferPointer(start: kind.utf8Start, count: kind.utf8CodeUnitCount)
-        return org.withUTF8Bytes { orgBytes in
-            (id ?? "").withUTF8Bytes { idBytes in
-                let count = kindBytes.count + orgBytes.count + (id == nil ? 0 : 1 + idBytes.count)
-                return String(unsafeUninitializedCapacity: count) { buffer in
-                    var at = buffer.baseAddress!
-                    func put(_ bytes: UnsafeBufferPointer<UInt8>) {
-                        guard let source = bytes.baseAddress else { return }
-                        at.initialize(from: source, count: bytes.count)
-                        at += bytes.count
-                    }
-                    put(kindBytes)
-                    put(orgBytes)
-                    if id != nil {
-                        at.initialize(to: UInt8(ascii: "/"))
-                        at += 1
-                        put(idBytes)
-                    }
-                    return count
-                }
-            }
-        }
-    }
-
-    /// The seq of the event that reversed `seq`.
-    public static func reversal(_ seq: UInt64) -> String { "reversed/\(seq)" }
-    /// Postings of an event whose postings depended on state (grant splits).
-    public static func postings(_ seq: UInt64) -> String { "postings/\(seq)" }
-
-    /// The key prefixes under which one organisation's records lie (org numbers have one length,
-    /// so `org/<org>` matches that organisation only).
-    public static func prefixes(_ org: String) -> [String] {
-        ["org/\(org)"] + ["year", "invoice", "bill", "member", "person", "grant"].map { "\($0)/\(org)/" }
-    }
-
-    /// Prefixes of the records keyed by seq (reversals, stored postings), not by organisation.
-    public static let crossPrefixes = ["reversed/", "postings/"]
-}
-
 public struct OrgRecord: Codable, Sendable, Equatable {
     public var fiscalYearStartMonth: Int
     public var vatRegistered: Bool
@@ -242,8 +187,8 @@ extension Array: RuleValue where Element == Posting {
 
 /// Storage of the rule state. `load` returns nil when absent; `store(nil)` removes.
 public protocol RuleState: PostingContext {
-    func load<T: RuleValue>(_ key: String, as type: T.Type) throws -> T?
-    mutating func store<T: RuleValue>(_ key: String, _ value: T?) throws
+    func load<T: RuleValue>(_ key: RuleKey, as type: T.Type) throws -> T?
+    mutating func store<T: RuleValue>(_ key: RuleKey, _ value: T?) throws
     /// An event already in the ledger (or earlier in the batch being appended).
     func recordedEvent(_ seq: UInt64) throws -> RecordedEvent?
 }
@@ -277,13 +222,13 @@ extension RuleState {
 /// Rule state in memory: for verify's replay, for tests, for dry runs of whole ledgers. Earlier
 /// events (for reversals) come from `lookup`, so memory grows with open entities, not with the log.
 public struct MemoryRuleState: RuleState {
-    public private(set) var values: [String: RuleRecord] = [:]
+    public private(set) var values: [RuleKey: RuleRecord] = [:]
     private let lookup: (UInt64) throws -> RecordedEvent?
 
     public init(lookup: @escaping (UInt64) throws -> RecordedEvent?) { self.lookup = lookup }
 
-    public func load<T: RuleValue>(_ key: String, as type: T.Type) throws -> T? { values[key].flatMap(T.init) }
-    public mutating func store<T: RuleValue>(_ key: String, _ value: T?) throws { values[key] = value?.ruleRecord }
+    public func load<T: RuleValue>(_ key: RuleKey, as type: T.Type) throws -> T? { values[key].flatMap(T.init) }
+    public mutating func store<T: RuleValue>(_ key: RuleKey, _ value: T?) throws { values[key] = value?.ruleRecord }
     public func recordedEvent(_ seq: UInt64) throws -> RecordedEvent? { try lookup(seq) }
 
     /// Number of entity records.

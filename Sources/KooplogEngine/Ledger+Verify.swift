@@ -228,42 +228,54 @@ extension Ledger {
 
     /// The stored rule state of one organisation must equal the replay's, record for record.
     private func compareRuleState(_ state: MemoryRuleState, org: String, into check: inout OrganisationCheck, _ txn: borrowing Transaction) throws {
-        let prefixes = RuleKey.prefixes(org)
         var matched = 0
         var found: [Discrepancy] = []
-        func compare(_ key: String, stored: UnsafeRawBufferPointer?) {
+        func compare(_ key: @autoclosure () -> String, replayed: RuleRecord?, stored: UnsafeRawBufferPointer?) {
             guard found.count < 20 else { return }
-            switch (stored, state.values[key]) {
+            switch (stored, replayed) {
             case (let s?, let value?):
                 let want = StateCodec.encode(value)
-                if !s.elementsEqual(want) && !legacyEqual(key, stored: Array(s), want: want) {
-                    found.append(Discrepancy(seq: nil, what: "stored rule state \(key) differs from the replay"))
+                if !s.elementsEqual(want) && !legacyEqual(key(), stored: Array(s), want: want) {
+                    found.append(Discrepancy(seq: nil, what: "stored rule state \(key()) differs from the replay"))
                 }
-            case (.some, nil): found.append(Discrepancy(seq: nil, what: "stored rule state has \(key), which the replay does not produce"))
-            case (nil, .some): found.append(Discrepancy(seq: nil, what: "stored rule state lacks \(key), which the replay produces"))
+            case (.some, nil): found.append(Discrepancy(seq: nil, what: "stored rule state has \(key()), which the replay does not produce"))
+            case (nil, .some): found.append(Discrepancy(seq: nil, what: "stored rule state lacks \(key()), which the replay produces"))
             case (nil, nil): break
             }
         }
-        // The organisation's own records, by their key prefixes.
-        for prefix in prefixes {
+        // The organisation's own records, by their key prefixes. A stored key that is not exactly
+        // the text of a key matches no replayed record.
+        let number = try? OrgNumber.parse(org).get()
+        for (kind, prefix) in zip(RuleKey.ownKinds, RuleKey.prefixes(org)) {
             let start = Array(prefix.utf8)
             try txn.scan(stateDatabase, from: start) { key, value in
                 guard key.starts(with: start) else { return false }
-                let name = String(decoding: key, as: UTF8.self)
                 check.storedStateRecords += 1
-                if state.values[name] != nil { matched += 1 }
-                compare(name, stored: value)
+                let tail = UnsafeRawBufferPointer(rebasing: key[start.count...])
+                let replayed = number.flatMap { RuleKey(stored: tail, kind: kind, org: $0) }.flatMap { state.values[$0] }
+                if replayed != nil { matched += 1 }
+                compare(String(decoding: key, as: UTF8.self), replayed: replayed, stored: value)
                 return true
             }
         }
         // The records keyed by seq, looked up one by one; and the own ones the store lacks.
-        let own = Set(state.values.keys.filter { key in prefixes.contains { key.hasPrefix($0) } })
-        for key in state.values.keys where !own.contains(key) {
+        var own = 0
+        for (key, record) in state.values {
+            guard key.org?.text != org else {
+                own += 1
+                continue
+            }
             check.crossRecords += 1
-            if try txn.withValue(stateDatabase, Array(key.utf8), { compare(key, stored: $0) }) == nil { compare(key, stored: nil) }
+            if try key.withBytes({ k in try txn.withValue(stateDatabase, rawKey: k) { compare(key.text, replayed: record, stored: $0) } }) == nil {
+                compare(key.text, replayed: record, stored: nil)
+            }
         }
-        if matched != own.count {
-            for key in own where try txn.get(stateDatabase, Array(key.utf8)) == nil { compare(key, stored: nil) }
+        if matched != own {
+            for (key, record) in state.values where key.org?.text == org {
+                if try key.withBytes({ k in try txn.withValue(stateDatabase, rawKey: k) { _ in true } }) == nil {
+                    compare(key.text, replayed: record, stored: nil)
+                }
+            }
         }
         check.discrepancies += found
     }

@@ -16,7 +16,7 @@ struct StoredRuleState: RuleState {
     /// The batch's records by key (a class: `load` does not mutate the state it reads). One
     /// dictionary serves the reads and the writes: a store hashes its key once.
     private final class Slots {
-        var byKey: [String: Slot] = [:]
+        var byKey: [RuleKey: Slot] = [:]
     }
 
     private let txn: UnsafeMutablePointer<Transaction>
@@ -33,40 +33,39 @@ struct StoredRuleState: RuleState {
         self.forms = forms
     }
 
-    func load<T: RuleValue>(_ key: String, as type: T.Type) throws -> T? {
+    func load<T: RuleValue>(_ key: RuleKey, as type: T.Type) throws -> T? {
         if let slot = slots.byKey[key] { return slot.record.flatMap(T.init) }
-        guard let bytes = try txn.pointee.get(database, Array(key.utf8)) else {
+        guard let bytes = try key.withBytes({ k in try txn.pointee.withValue(database, rawKey: k) { Array($0) } }) else {
             slots.byKey[key] = Slot(record: nil, changed: false)
             return nil
         }
-        let value = try StateCodec.decode(T.self, from: bytes, key: key)
+        let value = try StateCodec.decode(T.self, from: bytes, key: key.text)
         slots.byKey[key] = Slot(record: value.ruleRecord, changed: false)
         return value
     }
 
-    mutating func store<T: RuleValue>(_ key: String, _ value: T?) throws {
+    mutating func store<T: RuleValue>(_ key: RuleKey, _ value: T?) throws {
         slots.byKey[key] = Slot(record: value?.ruleRecord, changed: true)
     }
 
     func recordedEvent(_ seq: UInt64) throws -> RecordedEvent? { try log.event(seq, txn.pointee, forms: forms) }
 
-    /// Writes the buffered changes into the transaction: the records in key order through one
-    /// cursor (each put starts from the page the one before left it on), then the removals.
+    /// Writes the buffered changes into the transaction: the records in the byte order of their
+    /// stored keys through one cursor (each put starts from the page the one before left it on),
+    /// then the removals.
     mutating func flush() throws {
-        let changes = slots.byKey.filter(\.value.changed).sorted { $0.key < $1.key }
-        var removed: [String] = []
+        var changes: [(key: [UInt8], record: RuleRecord?)] = []
+        for (key, slot) in slots.byKey where slot.changed { changes.append((key.bytes, slot.record)) }
+        guard !changes.isEmpty else { return }
+        changes.sort { a, b in a.key.withUnsafeBufferPointer { x in b.key.withUnsafeBufferPointer { x.byteOrder($0) < 0 } } }
         try txn.pointee.withPuts(database) { cursor in
-            for (key, slot) in changes {
-                guard let record = slot.record else {
-                    removed.append(key)
-                    continue
-                }
-                var key = key
-                try key.withUTF8 { k in try record.encoded.withUnsafeBytes { try cursor.put(UnsafeRawBufferPointer(k), $0) } }
+            for (key, record) in changes {
+                guard let record else { continue }
+                try key.withUnsafeBytes { k in try record.encoded.withUnsafeBytes { try cursor.put(k, $0) } }
             }
         }
-        for key in removed { try txn.pointee.delete(database, Array(key.utf8)) }
-        if !changes.isEmpty { slots.byKey = slots.byKey.mapValues { Slot(record: $0.record, changed: false) } }
+        for (key, record) in changes where record == nil { try txn.pointee.delete(database, key) }
+        slots.byKey = slots.byKey.mapValues { Slot(record: $0.record, changed: false) }
     }
 }
 
@@ -77,7 +76,7 @@ enum StateCodec {
     static func encode(_ record: RuleRecord) -> [UInt8] { record.encoded }
 
     /// A read-model state (always binary: older models carry an older version and are rebuilt).
-    static func decode<T: BinaryRecord>(_ type: T.Type, from bytes: [UInt8], key: String) throws -> T {
+    static func decode<T: BinaryRecord>(_ type: T.Type, from bytes: [UInt8], key: @autoclosure () -> String) throws -> T {
         try binary(T.self, from: bytes, key: key)
     }
 
@@ -97,16 +96,16 @@ enum StateCodec {
     }
 
     /// A rule-state record: binary, or the JSON of a ledger written before.
-    static func decode<T: BinaryRecord & Decodable>(_ type: T.Type, from bytes: [UInt8], key: String) throws -> T {
+    static func decode<T: BinaryRecord & Decodable>(_ type: T.Type, from bytes: [UInt8], key: @autoclosure () -> String) throws -> T {
         guard bytes.first != BinaryWriter.tag else { return try binary(T.self, from: bytes, key: key) }
         do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
-            throw StoreError.integrity.with("stored record \(key) does not read: \(error)")
+            throw StoreError.integrity.with("stored record \(key()) does not read: \(error)")
         }
     }
 
-    private static func binary<T: BinaryRecord>(_ type: T.Type, from bytes: [UInt8], key: String) throws -> T {
+    private static func binary<T: BinaryRecord>(_ type: T.Type, from bytes: [UInt8], key: () -> String) throws -> T {
         do { return try BinaryReader.decode(T.self, from: bytes) } catch {
-            throw StoreError.integrity.with("stored record \(key) does not read: \(error)")
+            throw StoreError.integrity.with("stored record \(key()) does not read: \(error)")
         }
     }
 }

@@ -51,8 +51,14 @@ public struct Transaction: ~Copyable {
     public func withValue<R>(
         _ database: Database, _ key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R
     ) throws -> R? {
-        let value = try key.withUnsafeBytes { (k) in try LMDB.get(handle, database.dbi, k) }
-        guard let value else { return nil }
+        try key.withUnsafeBytes { (k) in try withValue(database, rawKey: k, body) }
+    }
+
+    /// `withValue` for a key in borrowed bytes.
+    public func withValue<R>(
+        _ database: Database, rawKey key: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R
+    ) throws -> R? {
+        guard let value = try LMDB.get(handle, database.dbi, key) else { return nil }
         return try body(value)
     }
 

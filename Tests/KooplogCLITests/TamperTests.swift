@@ -241,6 +241,39 @@ struct TamperTests {
         if let theirs { #expect(theirs.status == 0, "the log itself is intact") }
     }
 
+    @Test("the stored rule state changed behind the rule book's back: each record named")
+    func ruleStateChanged() throws {
+        let directory = TemporaryDirectory()
+        let path = try demoLedger(directory)
+        let tamperer = try Tamperer(path)
+        let state = tamperer.environment.database("state")
+        func key(_ text: String) -> [UInt8] { Array(text.utf8) }
+        try tamperer.environment.write { txn in
+            // A record's value changed, of an organisation and of a seq.
+            for text in ["invoice/556677-8899/2023-001", "postings/130"] {
+                var value = try #require(try txn.get(state, key(text)))
+                value[value.count - 1] ^= 0x01
+                try txn.put(state, key(text), value)
+            }
+            // A record under a key the rule book never writes (its year with a leading zero).
+            try txn.put(state, key("year/556677-8899/02023"), try #require(try txn.get(state, key("year/556677-8899/2023"))))
+            // Records removed, of an organisation and of a seq.
+            #expect(try txn.delete(state, key("person/716431-0059/P-001")))
+            #expect(try txn.delete(state, key("reversed/393")))
+        }
+        let (ours, theirs) = try verifyBoth(path)
+        #expect(ours.status == 1)
+        for line in [
+            "stored rule state invoice/556677-8899/2023-001 differs from the replay", "stored rule state postings/130 differs from the replay",
+            "stored rule state has year/556677-8899/02023, which the replay does not produce",
+            "stored rule state lacks person/716431-0059/P-001, which the replay produces",
+            "stored rule state lacks reversed/393, which the replay produces",
+        ] {
+            #expect(ours.stdout.contains(line), "\(line)\n\(ours.stdout)")
+        }
+        if let theirs { #expect(theirs.status == 0, "the log itself is intact") }
+    }
+
     @Test("a decoded form changed behind the log's back: verify names it; rebuild --full --from-log derives it again")
     func decodedFormChanged() throws {
         let directory = TemporaryDirectory()

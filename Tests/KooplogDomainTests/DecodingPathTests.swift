@@ -113,19 +113,43 @@ struct DecodingPathTests {
         }
     }
 
-    @Test("rule-state keys are the documented text (docs/FORMAT.md), byte for byte")
+    @Test("rule-state keys are the documented text (docs/FORMAT.md), byte for byte, and read back only from that text")
     func ruleKeys() throws {
         let org = try OrgNumber.parse("769629-1231").get()
-        #expect(RuleKey.org(org) == "org/769629-1231")
-        #expect(RuleKey.year(org, 2025) == "year/769629-1231/2025")
-        #expect(RuleKey.invoice(org, "2025-001") == "invoice/769629-1231/2025-001")
-        #expect(RuleKey.bill(org, "B-7") == "bill/769629-1231/B-7")
-        #expect(RuleKey.member(org, "M-12") == "member/769629-1231/M-12")
-        #expect(RuleKey.person(org, "P-åäö") == "person/769629-1231/P-åäö")
-        #expect(RuleKey.grant(org, "") == "grant/769629-1231/")
-        #expect(RuleKey.reversal(42) == "reversed/42")
-        #expect(RuleKey.postings(7) == "postings/7")
-        #expect(RuleKey.invoice(org, "x").utf8.count == 21)
+        let other = try OrgNumber.parse("556677-8899").get()
+        let cases: [(RuleKey, String)] = [
+            (.org(org), "org/769629-1231"), (.year(org, 2025), "year/769629-1231/2025"), (.year(org, -7), "year/769629-1231/-7"),
+            (.year(org, 0), "year/769629-1231/0"), (.invoice(org, "2025-001"), "invoice/769629-1231/2025-001"),
+            (.bill(org, "B-7"), "bill/769629-1231/B-7"), (.member(org, "M-12"), "member/769629-1231/M-12"),
+            (.person(org, "P-åäö"), "person/769629-1231/P-åäö"), (.grant(org, ""), "grant/769629-1231/"),
+            (.grant(org, String(repeating: "g", count: 200)), "grant/769629-1231/" + String(repeating: "g", count: 200)),
+            (.reversal(42), "reversed/42"), (.postings(7), "postings/7"), (.postings(UInt64.max), "postings/18446744073709551615"),
+            (.year(org, Int.min), "year/769629-1231/-9223372036854775808"),
+        ]
+        for (key, text) in cases {
+            #expect(key.text == text)
+            #expect(key.bytes == Array(text.utf8))
+            #expect(Array(text.utf8).withUnsafeBytes { RuleKey(stored: $0) } == key, "\(text)")
+        }
+        #expect(RuleKey.invoice(org, "x").text.utf8.count == 21)
+        // Equal keys hash alike; keys differing in any one part are not equal.
+        #expect(Set([RuleKey.invoice(org, "1"), .invoice(org, "1")]).count == 1)
+        let distinct: [RuleKey] = [
+            .invoice(org, "1"), .invoice(other, "1"), .bill(org, "1"), .invoice(org, "2"), .year(org, 1), .year(org, 2), .org(org), .org(other),
+            .reversal(1), .postings(1), .reversal(2), .member(org, ""), .person(org, ""),
+        ]
+        #expect(Set(distinct).count == distinct.count)
+        // Only the exact text of a key reads back.
+        for text in [
+            "year/769629-1231/02025", "year/769629-1231/+2025", "year/769629-1231", "reversed/042", "reversed/", "reversed/x",
+            "postings/-1", "year/769629-1231/-0", "postings/18446744073709551616", "reversed/ 1",
+            "org/769629-1232", "org/769629-1231/", "org/7696291231", "invoice/769629-1231", "invoice/769629-1231x1",
+            "invoices/769629-1231/1", "invoice", "", "/769629-1231/1",
+        ] {
+            #expect(Array(text.utf8).withUnsafeBytes { RuleKey(stored: $0) } == nil, "\(text)")
+        }
+        // An id that is not UTF-8 would read back as another text.
+        #expect((Array("grant/769629-1231/".utf8) + [0xFF, 0x78]).withUnsafeBytes { RuleKey(stored: $0) } == nil)
     }
 
     @Test("a stored payload is the canonical JSON of its envelope, for every type of event, with and without an id")
