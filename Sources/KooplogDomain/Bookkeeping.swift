@@ -85,7 +85,7 @@ public enum Bookkeeping {
             if p.refund.isZero { return nil }
             return [Posting(memberContributions, p.refund), Posting(bank, p.refund.negated)]
         case .invoiceIssued(let p):
-            var postings = [Posting(receivables, p.gross)]
+            var postings = starting(Posting(receivables, p.gross), room: 2 * p.lines.count)
             try salesCredits(p.lines, vat: context.vatRegistered(org), into: &postings)
             return postings
         case .invoicePaid(let p):
@@ -99,12 +99,12 @@ public enum Bookkeeping {
                 lines = original
             }
             let gross = lines.reduce(Money.zero) { $0 + $1.gross }
-            var postings = [Posting(receivables, gross)]
+            var postings = starting(Posting(receivables, gross), room: 2 * lines.count)
             try salesCredits(lines, vat: context.vatRegistered(org), into: &postings)
             return negate(postings)
         case .salePaid(let p):
             let gross = p.lines.reduce(Money.zero) { $0 + $1.gross }
-            var postings = [Posting(bank, gross)]
+            var postings = starting(Posting(bank, gross), room: 2 * p.lines.count)
             try salesCredits(p.lines, vat: context.vatRegistered(org), into: &postings)
             return postings
         case .billReceived(let p):
@@ -120,14 +120,16 @@ public enum Bookkeeping {
             postings.append(Posting(bank, costGross(p.lines).negated))
             return postings
         case .payrollPaid(let p):
-            var lines = [Posting(p.wageAccount, p.gross)]
+            var lines = starting(Posting(p.wageAccount, p.gross), room: 4)
             if !p.employerFees.isZero { lines.append(Posting(employerFeesCost, p.employerFees)) }
             if !p.taxWithheld.isZero { lines.append(Posting(withheldTax, p.taxWithheld.negated)) }
             if !p.employerFees.isZero { lines.append(Posting(employerFeesDue, p.employerFees.negated)) }
             lines.append(Posting(bank, (p.gross - p.taxWithheld).negated))
-            return lines.filter { $0.ore != 0 }
+            lines.removeAll { $0.ore == 0 }
+            return lines
         case .payrollTaxesPaid(let p):
-            var lines: [Posting] = []
+            var lines = [Posting]()
+            lines.reserveCapacity(3)
             if !p.taxWithheld.isZero { lines.append(Posting(withheldTax, p.taxWithheld)) }
             if !p.employerFees.isZero { lines.append(Posting(employerFeesDue, p.employerFees)) }
             lines.append(Posting(bank, (p.taxWithheld + p.employerFees).negated))
@@ -137,14 +139,15 @@ public enum Bookkeeping {
         case .grantReceived(let p):
             guard let grant = try context.grantAccrual(org, p.grant) else { return nil }
             let split = GrantAccrual.receive(p.amount, accrued: grant.accrued)
-            var lines = [Posting(bank, p.amount)]
+            var lines = starting(Posting(bank, p.amount), room: 2)
             if !split.toAccrued.isZero { lines.append(Posting(accruedIncome, split.toAccrued.negated)) }
             if !split.toLiability.isZero { lines.append(Posting(grantsUnused, split.toLiability.negated)) }
             return lines
         case .grantUsed(let p):
             guard let grant = try context.grantAccrual(org, p.grant) else { return nil }
             let split = GrantAccrual.use(p.amount, liability: grant.liability)
-            var lines: [Posting] = []
+            var lines = [Posting]()
+            lines.reserveCapacity(3)
             if !split.fromLiability.isZero { lines.append(Posting(grantsUnused, split.fromLiability)) }
             if !split.toAccrued.isZero { lines.append(Posting(accruedIncome, split.toAccrued)) }
             lines.append(Posting(grant.funder.incomeAccount, p.amount.negated))
@@ -154,7 +157,7 @@ public enum Bookkeeping {
         case .journalEntry(let p):
             return p.lines.map { Posting($0.account, $0.amount) }
         case .surplusAllocated(let p):
-            var lines = [Posting(resultOfYear, p.total)]
+            var lines = starting(Posting(resultOfYear, p.total), room: 3)
             if let x = p.reserveFund, !x.isZero { lines.append(Posting(reserveFund, x.negated)) }
             if let x = p.retained, !x.isZero { lines.append(Posting(retainedEarnings, x.negated)) }
             if let x = p.dividend, !x.isZero { lines.append(Posting(dividendDue, x.negated)) }
@@ -163,6 +166,15 @@ public enum Bookkeeping {
             guard let original = try context.postings(ofSeq: p.seq) else { return nil }
             return negate(original)
         }
+    }
+
+    /// `first` in an array with room for `room` more postings (an array literal grown by appends
+    /// was reallocated once or twice per event).
+    private static func starting(_ first: Posting, room: Int) -> [Posting] {
+        var postings = [Posting]()
+        postings.reserveCapacity(1 + room)
+        postings.append(first)
+        return postings
     }
 
     /// The result effect of postings: credits minus debits on result accounts (3000–8999).
