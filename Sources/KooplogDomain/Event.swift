@@ -229,17 +229,34 @@ public struct RecordedEvent: Sendable, Equatable {
     /// (the envelope's keys are sorted, so `org` follows `data`, and a quote inside text is
     /// always escaped). Used to cross-check the `org:` index; the full decode checks it again.
     public static func organisation(ofPayload payload: UnsafeRawBufferPointer) -> String? {
+        organisationRange(ofPayload: payload).map { String(decoding: UnsafeRawBufferPointer(rebasing: payload[$0]), as: UTF8.self) }
+    }
+
+    /// Where `organisation(ofPayload:)` finds the organisation's eleven bytes. The search goes
+    /// back from the end eight bytes at a time to each comma (it runs for every record of a
+    /// scan; the organisation lies some 60 bytes before the end).
+    public static func organisationRange(ofPayload payload: UnsafeRawBufferPointer) -> Range<Int>? {
         let marker = orgMarker
-        var index = payload.count - marker.count - 11
-        while index >= 0 {
-            if payload[index] == marker[0], payload[index + 5] == marker[5],
-                marker.indices.allSatisfy({ payload[index + $0] == marker[$0] })
-            {
+        guard payload.count >= marker.count + 12 else { return nil }
+        let commas: UInt64 = 0x2C2C_2C2C_2C2C_2C2C
+        var end = payload.count - marker.count - 10  // one past the last place the marker can start
+        while end > 0 {
+            // Skip eight bytes that hold no comma (a zero byte in word ^ commas, found without a branch per byte).
+            if end >= 8 {
+                let x = payload.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self) ^ commas
+                if (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 == 0 {
+                    end -= 8
+                    continue
+                }
+            }
+            let index = end - 1
+            end = index
+            guard payload[index] == marker[0] else { continue }
+            if marker.indices.allSatisfy({ payload[index + $0] == marker[$0] }) {
                 let start = index + marker.count
                 guard start + 12 <= payload.count, payload[start + 11] == UInt8(ascii: "\"") else { return nil }
-                return String(decoding: UnsafeRawBufferPointer(rebasing: payload[start..<start + 11]), as: UTF8.self)
+                return start..<start + 11
             }
-            index -= 1
         }
         return nil
     }

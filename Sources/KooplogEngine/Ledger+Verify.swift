@@ -54,11 +54,11 @@ extension Ledger {
             case .chain:
                 // The chain pass also counts each organisation's events, to check the org: index.
                 try {
-                    var counts: [String: Int] = [:]
+                    var counts: [OrganisationBytes: Int] = [:]
                     let chain = try log.checkChain(chainHeld.txn, snapshot: snapshot, release: environment.releaseMappedPagesOverBudget) { view in
-                        counts[Self.organisation(of: view) ?? "?", default: 0] += 1
+                        counts[OrganisationBytes(payload: view.payload), default: 0] += 1
                     }
-                    return .chain(chain, counts)
+                    return .chain(chain, Dictionary(counts.map { ($0.key.text, $0.value) }, uniquingKeysWith: +))
                 }()
             case .organisations(let group):
                 .organisations(try verifyOrganisations(group.map(\.org), upTo: last, checkpoints: checkpoints, held: held[worker], progress: shared))
@@ -111,6 +111,26 @@ extension Ledger {
         }
         report.discrepancies.sort { ($0.seq ?? .max, $0.what) < ($1.seq ?? .max, $1.what) }
         return report
+    }
+
+    /// The eleven bytes of the organisation a stored payload names, as two words ("?" when it
+    /// names none): the chain pass counts each organisation's events without a string per event.
+    private struct OrganisationBytes: Hashable {
+        private var head: UInt64 = 0
+        /// The last three bytes, and 1 << 24 when an organisation was found.
+        private var tail: UInt32 = 0
+
+        init(payload: UnsafeRawBufferPointer) {
+            guard let range = RecordedEvent.organisationRange(ofPayload: payload) else { return }
+            head = payload.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt64.self)
+            tail = 1 << 24 | UInt32(payload[range.lowerBound + 8]) | UInt32(payload[range.lowerBound + 9]) << 8 | UInt32(payload[range.lowerBound + 10]) << 16
+        }
+
+        var text: String {
+            guard tail != 0 else { return "?" }
+            let bytes = withUnsafeBytes(of: head) { Array($0) } + [UInt8(truncatingIfNeeded: tail), UInt8(truncatingIfNeeded: tail >> 8), UInt8(truncatingIfNeeded: tail >> 16)]
+            return String(decoding: bytes, as: UTF8.self)
+        }
     }
 
     /// The organisation a stored record names, read from its payload without decoding it.

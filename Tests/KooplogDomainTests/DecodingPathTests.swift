@@ -170,8 +170,45 @@ struct DecodingPathTests {
                 ])
                 if let id { envelope["id"] = .string(id) }
                 #expect(recorded.payload == JSONWriter.canonical(.object(envelope)), "\(event.type)")
+                #expect(recorded.payload.withUnsafeBytes { RecordedEvent.organisation(ofPayload: $0) } == event.org.text)
             }
         }
         #expect(seen.count >= 15, "\(seen.sorted())")
+    }
+
+    @Test("the organisation is found in a payload where the last marker is, whatever the bytes around it")
+    func organisationOfPayload() {
+        let marker = Array(#","org":""#.utf8)
+        // The reference: the last marker followed by eleven bytes and a quote.
+        func reference(_ bytes: [UInt8]) -> String? {
+            var index = bytes.count - marker.count - 11
+            while index >= 0 {
+                if Array(bytes[index..<index + marker.count]) == marker {
+                    let start = index + marker.count
+                    guard start + 12 <= bytes.count, bytes[start + 11] == UInt8(ascii: "\"") else { return nil }
+                    return String(decoding: bytes[start..<start + 11], as: UTF8.self)
+                }
+                index -= 1
+            }
+            return nil
+        }
+        var generator = SeededGenerator(seed: 7)
+        let alphabet = Array(#",,,"org:x1-"#.utf8)
+        var found = 0
+        for length in 0..<120 {
+            for _ in 0..<40 {
+                var bytes = (0..<length).map { _ in alphabet.randomElement(using: &generator)! }
+                // Plant markers with an organisation (and some without its closing quote) at random places.
+                for _ in 0..<Int.random(in: 0...2, using: &generator) where length >= 20 {
+                    let at = Int.random(in: 0...(length - 20), using: &generator)
+                    let planted = marker + Array("769629-1231".utf8) + [Bool.random(using: &generator) ? UInt8(ascii: "\"") : UInt8(ascii: "x")]
+                    bytes.replaceSubrange(at..<at + planted.count, with: planted)
+                }
+                let want = reference(bytes)
+                if want != nil { found += 1 }
+                #expect(bytes.withUnsafeBytes { RecordedEvent.organisation(ofPayload: $0) } == want, "\(String(decoding: bytes, as: UTF8.self))")
+            }
+        }
+        #expect(found > 500)
     }
 }
