@@ -128,7 +128,8 @@ extension Ledger {
 
         var text: String {
             guard tail != 0 else { return "?" }
-            let bytes = withUnsafeBytes(of: head) { Array($0) } + [UInt8(truncatingIfNeeded: tail), UInt8(truncatingIfNeeded: tail >> 8), UInt8(truncatingIfNeeded: tail >> 16)]
+            let last = [UInt8(truncatingIfNeeded: tail), UInt8(truncatingIfNeeded: tail >> 8), UInt8(truncatingIfNeeded: tail >> 16)]
+            let bytes = withUnsafeBytes(of: head) { Array($0) } + last
             return String(decoding: bytes, as: UTF8.self)
         }
     }
