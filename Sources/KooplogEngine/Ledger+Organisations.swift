@@ -186,45 +186,57 @@ extension Ledger {
             }
         var next = [Int](repeating: 0, count: orgs.count)
         var done = lists.map { $0.isEmpty }
-        while true {
-            // The organisation whose next event comes first (groups are a handful).
-            var pick = -1
-            var least = UInt64.max
-            for index in lists.indices where !done[index] && lists[index][next[index]] < least {
-                least = lists[index][next[index]]
-                pick = index
-            }
-            guard pick >= 0, least <= head else { return }
-            next[pick] += 1
-            if next[pick] == lists[pick].count { done[pick] = true }
-            let org = orgs[pick]
-            do {
-                var agreeing = false
-                let read =
-                    fromDecoded
-                    ? try decodedEvent(least, held.txn).map { Result<RecordedEvent, Refusal>.success($0) }
-                    : try log.withRecord(least, held.txn) { view in
-                        if agreeingForms, let decodedDatabase,
-                            let recorded = Self.agreeingForm(least, payload: view.payload, in: decodedDatabase, held.txn, checkingForm: true)
-                        {
-                            agreeing = true
-                            return .success(recorded)
-                        }
-                        return Result { () throws(Refusal) in try RecordedEvent.decode(seq: least, payload: view.payload) }
+        // Records and forms through cursors: each organisation's seqs ascend, so a lookup often
+        // lands on the page the one before left the cursor on (`ReadCursor`).
+        try log.withRecordCursor(held.txn) { records in
+            try withFormCursor(held.txn) { forms in
+                while true {
+                    // The organisation whose next event comes first (groups are a handful).
+                    var pick = -1
+                    var least = UInt64.max
+                    for index in lists.indices where !done[index] && lists[index][next[index]] < least {
+                        least = lists[index][next[index]]
+                        pick = index
                     }
-                guard let decoded = read else {
-                    if fromDecoded { throw StoreError.integrity.with("the decoded forms lack seq \(least); run kooplog rebuild --full --from-log") }
-                    throw StoreError.integrity.with("the org:\(org) index names seq \(least), which the log does not hold")
+                    guard pick >= 0, least <= head else { return }
+                    next[pick] += 1
+                    if next[pick] == lists[pick].count { done[pick] = true }
+                    let org = orgs[pick]
+                    do {
+                        var agreeing = false
+                        let read =
+                            fromDecoded
+                            ? try forms?.value(atSeq: least).map { raw in Result<RecordedEvent, Refusal>.success(try Ledger.readDecoded(least, raw)) }
+                            : try log.withRecord(least, records) { view in
+                                if agreeingForms, let raw = try? forms?.value(atSeq: least),
+                                    let recorded = Self.agreeingForm(least, payload: view.payload, form: raw, checkingForm: true)
+                                {
+                                    agreeing = true
+                                    return .success(recorded)
+                                }
+                                return Result { () throws(Refusal) in try RecordedEvent.decode(seq: least, payload: view.payload) }
+                            }
+                        guard let decoded = read else {
+                            if fromDecoded { throw StoreError.integrity.with("the decoded forms lack seq \(least); run kooplog rebuild --full --from-log") }
+                            throw StoreError.integrity.with("the org:\(org) index names seq \(least), which the log does not hold")
+                        }
+                        if case .success(let recorded) = decoded, recorded.event.org.text != org {
+                            throw StoreError.integrity.with("the org:\(org) index names seq \(least), an event of \(recorded.event.org.text)")
+                        }
+                        if try !body(pick, least, decoded, agreeing) { done[pick] = true }
+                    } catch let error as StoreError where error == .integrity && indexProblem != nil {
+                        indexProblem?(pick, error)
+                        done[pick] = true
+                    }
                 }
-                if case .success(let recorded) = decoded, recorded.event.org.text != org {
-                    throw StoreError.integrity.with("the org:\(org) index names seq \(least), an event of \(recorded.event.org.text)")
-                }
-                if try !body(pick, least, decoded, agreeing) { done[pick] = true }
-            } catch let error as StoreError where error == .integrity && indexProblem != nil {
-                indexProblem?(pick, error)
-                done[pick] = true
             }
         }
+    }
+
+    /// Calls `body` with a read cursor of the decoded forms, or nil in a ledger without them.
+    private func withFormCursor<R>(_ txn: borrowing Transaction, _ body: (ReadCursor?) throws -> R) throws -> R {
+        guard let decodedDatabase else { return try body(nil) }
+        return try txn.withCursor(decodedDatabase, body)
     }
 
     /// `rebuild --full`: every read model from the first event, by organisation on a few threads,

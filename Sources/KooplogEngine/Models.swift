@@ -28,13 +28,16 @@ extension Ledger {
     static func agreeingForm(
         _ seq: UInt64, payload: UnsafeRawBufferPointer, in forms: Database, _ txn: borrowing Transaction, checkingForm: Bool
     ) -> RecordedEvent? {
-        let read = try? txn.withValue(forms, BigEndian.bytes(seq)) { raw -> RecordedEvent? in
-            guard let recorded = try? RecordedEvent.decode(seq: seq, decoded: raw),
-                recorded.version == Upcaster.standard.currentVersion(of: recorded.event.type), recorded.hasPayload(payload)
-            else { return nil }
-            return !checkingForm || recorded.hasDecodedForm(raw) ? recorded : nil
-        }
+        let read = try? txn.withValue(forms, BigEndian.bytes(seq)) { raw in agreeingForm(seq, payload: payload, form: raw, checkingForm: checkingForm) }
         return read ?? nil
+    }
+
+    /// `agreeingForm` of the stored form `raw`.
+    static func agreeingForm(_ seq: UInt64, payload: UnsafeRawBufferPointer, form raw: UnsafeRawBufferPointer, checkingForm: Bool) -> RecordedEvent? {
+        guard let recorded = try? RecordedEvent.decode(seq: seq, decoded: raw),
+            recorded.version == Upcaster.standard.currentVersion(of: recorded.event.type), recorded.hasPayload(payload)
+        else { return nil }
+        return !checkingForm || recorded.hasDecodedForm(raw) ? recorded : nil
     }
 }
 

@@ -92,11 +92,25 @@ public struct EventLog: Sendable {
     /// Calls `body` with record `seq` where it lies in the map (no copy; valid during `body`), or
     /// returns nil when the log has no such record.
     public func withRecord<R>(_ seq: UInt64, _ txn: borrowing Transaction, _ body: (RecordView) throws -> R) throws -> R? {
-        try txn.withValue(events, BigEndian.bytes(seq)) { (raw) in
-            let view = RecordView(seq: seq, raw: raw)
-            guard view.isWellFormed else { throw StoreError.integrity.with("record \(seq) is malformed") }
-            return try body(view)
-        }
+        try txn.withValue(events, BigEndian.bytes(seq)) { (raw) in try body(try Self.wellFormed(seq, raw)) }
+    }
+
+    /// `withRecord` through a cursor of the records (`withRecordCursor`), for lookups in
+    /// ascending seq order.
+    public func withRecord<R>(_ seq: UInt64, _ cursor: ReadCursor, _ body: (RecordView) throws -> R) throws -> R? {
+        guard let raw = try cursor.value(atSeq: seq) else { return nil }
+        return try body(try Self.wellFormed(seq, raw))
+    }
+
+    private static func wellFormed(_ seq: UInt64, _ raw: UnsafeRawBufferPointer) throws -> RecordView {
+        let view = RecordView(seq: seq, raw: raw)
+        guard view.isWellFormed else { throw StoreError.integrity.with("record \(seq) is malformed") }
+        return view
+    }
+
+    /// Calls `body` with a read cursor of the records, for `withRecord(_:_:_:)`.
+    public func withRecordCursor<R>(_ txn: borrowing Transaction, _ body: (ReadCursor) throws -> R) throws -> R {
+        try txn.withCursor(events, body)
     }
 
     /// Calls `body` with each record from `from` through `to` in one transaction, until it returns false.

@@ -62,6 +62,14 @@ public struct Transaction: ~Copyable {
         return try body(value)
     }
 
+    /// Calls `body` with a read cursor on `database` (valid only inside `body`): for lookups in
+    /// ascending key order (`ReadCursor`).
+    public func withCursor<R>(_ database: Database, _ body: (ReadCursor) throws -> R) throws -> R {
+        let cursor = try LMDB.cursorOpen(handle, database.dbi)
+        defer { LMDB.cursorClose(cursor) }
+        return try body(ReadCursor(cursor: cursor))
+    }
+
     /// Number of entries (key/value pairs, duplicates counted) in a database.
     public func entries(_ database: Database) throws -> Int {
         try LMDB.entries(handle, database.dbi)
@@ -152,6 +160,25 @@ public struct Transaction: ~Copyable {
     public mutating func delete(_ database: Database, _ key: [UInt8]) throws -> Bool {
         precondition(writable, "delete in a read transaction")
         return try key.withUnsafeBytes { (k) in try LMDB.delete(handle, database.dbi, k) }
+    }
+}
+
+/// A read cursor lent by `Transaction.withCursor`, for that call only. A lookup starts from
+/// where the one before left the cursor: when the key lies on that leaf page LMDB searches the
+/// page alone instead of descending from the root, so lookups in ascending order of keys that lie
+/// close together (an organisation's seqs among a few organisations') cost little more than a
+/// scan, and a seq key is made on the stack.
+public struct ReadCursor {
+    fileprivate let cursor: OpaquePointer
+
+    /// The value under `key` (valid until the next lookup or the transaction's end), or nil.
+    public func value(at key: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer? {
+        try LMDB.cursorGet(cursor, .set, key: key)?.value
+    }
+
+    /// The value under a seq key (eight bytes, big-endian: `BigEndian.bytes`).
+    public func value(atSeq seq: UInt64) throws -> UnsafeRawBufferPointer? {
+        try withUnsafeBytes(of: seq.bigEndian) { try value(at: $0) }
     }
 }
 
