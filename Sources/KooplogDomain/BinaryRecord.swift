@@ -24,8 +24,11 @@ public struct BinaryWriter {
 
     /// `capacity`: the bytes the record usually needs (growing the array copies it).
     public init(capacity: Int = 64) {
-        bytes = [BinaryWriter.tag]
+        // Reserved before the tag is appended: an array literal of the tag, then reserved, was
+        // allocated twice.
+        bytes = []
         bytes.reserveCapacity(capacity)
+        bytes.append(BinaryWriter.tag)
     }
 
     public static func encode(_ value: some BinaryRecord, capacity: Int = 64) -> [UInt8] {
