@@ -367,9 +367,9 @@ extension Ledger {
             shares[least].append(job)
             loads[least] += job.events
         }
-        var owner: [String: (worker: Int, index: Int)] = [:]
+        var owner: [OrganisationBytes: (worker: Int, index: Int)] = [:]
         for (worker, share) in shares.enumerated() {
-            for (index, job) in share.enumerated() { owner[job.org] = (worker, index) }
+            for (index, job) in share.enumerated() { owner[OrganisationBytes(text: job.org)] = (worker, index) }
         }
         let snapshots = try environment.sharedSnapshots(workers)
         let outputs = try Workers.map(Array(0..<workers), workers: workers) { worker, _ in
@@ -380,16 +380,16 @@ extension Ledger {
             var scanned: UInt64 = 0
             /// Folds one event when its organisation is this worker's; `org` is read from the
             /// record's bytes, `decode` reads the rest.
-            func take(_ seq: UInt64, _ org: String, _ decode: () throws -> RecordedEvent) throws {
+            func take(_ seq: UInt64, _ org: OrganisationBytes, _ decode: () throws -> RecordedEvent) throws {
                 scanned += 1
                 if scanned % 256 == 0 { environment.releaseMappedPagesOverBudget() }
                 guard let (ownerWorker, index) = owner[org] else {
-                    throw StoreError.integrity.with("seq \(seq) is an event of \(org), which the org: index does not hold")
+                    throw StoreError.integrity.with("seq \(seq) is an event of \(org.text), which the org: index does not hold")
                 }
                 guard ownerWorker == worker else { return }
                 let recorded = try decode()
-                guard recorded.event.org.text == org else {
-                    throw StoreError.integrity.with("seq \(seq) is an event of \(recorded.event.org.text), not of \(org) as its bytes' org says")
+                guard OrganisationBytes(text: recorded.event.org.text) == org else {
+                    throw StoreError.integrity.with("seq \(seq) is an event of \(recorded.event.org.text), not of \(org.text) as its bytes' org says")
                 }
                 try folds.fold(recorded, into: index, context: context)
             }
@@ -404,7 +404,7 @@ extension Ledger {
                     guard let org = RecordedEvent.organisation(ofDecoded: value) else {
                         throw StoreError.integrity.with("the decoded form of seq \(seq) names no organisation; run kooplog rebuild --full --from-log")
                     }
-                    try take(seq, String(decoding: org, as: UTF8.self)) { try Ledger.readDecoded(seq, value) }
+                    try take(seq, OrganisationBytes(bytes: org)) { try Ledger.readDecoded(seq, value) }
                     return true
                 }
                 guard scanned == head else {
@@ -412,7 +412,8 @@ extension Ledger {
                 }
             } else {
                 try log.scan(from: 1, to: head, held.txn) { view in
-                    guard view.isWellFormed, let org = RecordedEvent.organisation(ofPayload: view.payload) else {
+                    let org = OrganisationBytes(payload: view.payload)
+                    guard view.isWellFormed, org.isFound else {
                         throw StoreError.integrity.with("seq \(view.seq) is malformed or names no organisation; run kooplog verify")
                     }
                     try take(view.seq, org) {
@@ -452,5 +453,46 @@ extension Ledger {
             if index % 256 == 255 { environment.releaseMappedPagesOverBudget() }
             try txn.delete(modelsDatabase, key)
         }
+    }
+}
+
+/// The eleven bytes of an organisation number as two words ("?" when a record names none): a pass
+/// over every record (verify's chain pass, a full rebuild's scan) finds each record's
+/// organisation without a string per record.
+struct OrganisationBytes: Hashable {
+    private var head: UInt64 = 0
+    /// The last three bytes, and 1 << 24 when an organisation was found.
+    private var tail: UInt32 = 0
+
+    /// The organisation a stored payload names (`RecordedEvent.organisationRange`).
+    init(payload: UnsafeRawBufferPointer) {
+        guard let range = RecordedEvent.organisationRange(ofPayload: payload) else {
+            self.init()
+            return
+        }
+        self.init(bytes: UnsafeRawBufferPointer(rebasing: payload[range]))
+    }
+
+    private init() {}
+
+    /// Whether the bytes named an organisation.
+    var isFound: Bool { tail != 0 }
+
+    /// Eleven bytes (other counts match no organisation).
+    init(bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == 11 else { return }
+        head = bytes.loadUnaligned(as: UInt64.self)
+        tail = 1 << 24 | UInt32(bytes[8]) | UInt32(bytes[9]) << 8 | UInt32(bytes[10]) << 16
+    }
+
+    init(text: String) {
+        var text = text
+        self = text.withUTF8 { OrganisationBytes(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    var text: String {
+        guard isFound else { return "?" }
+        let last = [UInt8(truncatingIfNeeded: tail), UInt8(truncatingIfNeeded: tail >> 8), UInt8(truncatingIfNeeded: tail >> 16)]
+        return String(decoding: withUnsafeBytes(of: head) { Array($0) } + last, as: UTF8.self)
     }
 }

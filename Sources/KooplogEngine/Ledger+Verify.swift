@@ -113,27 +113,6 @@ extension Ledger {
         return report
     }
 
-    /// The eleven bytes of the organisation a stored payload names, as two words ("?" when it
-    /// names none): the chain pass counts each organisation's events without a string per event.
-    private struct OrganisationBytes: Hashable {
-        private var head: UInt64 = 0
-        /// The last three bytes, and 1 << 24 when an organisation was found.
-        private var tail: UInt32 = 0
-
-        init(payload: UnsafeRawBufferPointer) {
-            guard let range = RecordedEvent.organisationRange(ofPayload: payload) else { return }
-            head = payload.loadUnaligned(fromByteOffset: range.lowerBound, as: UInt64.self)
-            tail = 1 << 24 | UInt32(payload[range.lowerBound + 8]) | UInt32(payload[range.lowerBound + 9]) << 8 | UInt32(payload[range.lowerBound + 10]) << 16
-        }
-
-        var text: String {
-            guard tail != 0 else { return "?" }
-            let last = [UInt8(truncatingIfNeeded: tail), UInt8(truncatingIfNeeded: tail >> 8), UInt8(truncatingIfNeeded: tail >> 16)]
-            let bytes = withUnsafeBytes(of: head) { Array($0) } + last
-            return String(decoding: bytes, as: UTF8.self)
-        }
-    }
-
     /// The organisation a stored record names, read from its payload without decoding it.
     private static func organisation(of view: RecordView) -> String? {
         view.payload.withUnsafeBytes { RecordedEvent.organisation(ofPayload: $0) }
