@@ -41,6 +41,9 @@ public enum Limits {
     /// states till the end. Longer logs replay groups of organisations by their `org:` indexes, so
     /// memory holds one group's states (docs/PROJECTIONS.md).
     public static let rebuildScanEventsMax: Int = 2_000_000
+    /// Events of an append's input decoded as one job on a worker: a larger input is decoded in
+    /// such chunks on all workers before the write transaction.
+    public static let decodeChunkEvents: Int = 4_096
     /// LMDB reader slots (concurrent read transactions across processes).
     public static let readersMax: UInt32 = 126
     /// Named databases in one environment.

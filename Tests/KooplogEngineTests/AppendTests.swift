@@ -1,4 +1,5 @@
 import Foundation
+import KooplogSynthetic
 import KooplogDomain
 import KooplogEngine
 import KooplogStore
@@ -15,6 +16,44 @@ func items(_ events: [JSON]) -> [InputItem] { events.enumerated().map { InputIte
 
 @Suite("Appending through the engine")
 struct AppendTests {
+    @Test("a batch of several decoding chunks is stored in input order; the first refusal in input order is named, nothing stored")
+    func chunkedDecoding() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try makeEngineLedger(directory, register: false)
+        let size = Limits.decodeChunkEvents
+        var all: [JSON] = []
+        SyntheticLedger(seed: 9, orgs: 3, years: 2).generate(count: 3 * size) { all.append($0) }
+        try #require(all.count > 2 * size + 10, "three chunks at least")
+        func ndjson(_ events: [JSON]) -> [UInt8] { Array(events.map { JSONWriter.canonical($0) + [0x0A] }.joined()) }
+        // Impossible dates in the second chunk and in the last: the second chunk's is named.
+        var bad = all
+        for index in [size + 5, all.count - 2] {
+            guard case .object(var object) = bad[index] else { throw CancellationError() }
+            object["date"] = .string("2025-02-30")
+            bad[index] = .object(object)
+        }
+        for attempt in [{ try ledger.append(Ledger.parseInput(ndjson(bad)), options: AppendOptions(actor: "t")) }, { try ledger.append(items(bad), options: AppendOptions(actor: "t")) }] {
+            do {
+                _ = try attempt()
+                Issue.record("a batch with impossible dates was stored")
+            } catch let refusal as Refusal {
+                #expect(refusal.position?.index == size + 6, "\(refusal)")
+                #expect(refusal.position?.line == size + 6, "\(refusal)")
+                #expect(refusal.field == "date", "\(refusal)")
+            }
+        }
+        #expect(try ledger.head().seq == 0)
+        let results = try ledger.append(Ledger.parseInput(ndjson(all)), options: AppendOptions(actor: "t"))
+        #expect(results.map(\.seq) == (1...UInt64(all.count)).map { $0 })
+        var stored: [String] = []
+        try ledger.forEachEvent { event in
+            stored.append(event.recorded.event.type + (event.recorded.event.id ?? ""))
+            return true
+        }
+        #expect(stored == all.map { ($0.objectValue?["type"]?.stringValue ?? "") + ($0.objectValue?["id"]?.stringValue ?? "") })
+        #expect(try ledger.verify().ok)
+    }
+
     @Test("the same id twice is one event; the second append reports the first seq, in one batch and across batches")
     func idempotency() throws {
         let directory = TemporaryDirectory()
