@@ -1,8 +1,8 @@
 import Foundation
-import KooplogSynthetic
 import KooplogDomain
 import KooplogEngine
 import KooplogStore
+import KooplogSynthetic
 import KooplogTestSupport
 import Testing
 
@@ -32,7 +32,10 @@ struct AppendTests {
             object["date"] = .string("2025-02-30")
             bad[index] = .object(object)
         }
-        for attempt in [{ try ledger.append(Ledger.parseInput(ndjson(bad)), options: AppendOptions(actor: "t")) }, { try ledger.append(items(bad), options: AppendOptions(actor: "t")) }] {
+        for attempt in [
+            { try ledger.append(Ledger.parseInput(ndjson(bad)), options: AppendOptions(actor: "t")) },
+            { try ledger.append(items(bad), options: AppendOptions(actor: "t")) },
+        ] {
             do {
                 _ = try attempt()
                 Issue.record("a batch with impossible dates was stored")
