@@ -198,6 +198,7 @@ extension Ledger {
         }
         return try withUnsafeMutablePointer(to: &txn) { pointer in
             var state = StoredRuleState(txn: pointer, database: stateDatabase, log: log, forms: decodedDatabase)
+            state.beginBatch(events, recorded: recordedAt, by: options.actor, first: head.seq + 1)
             var results: [AppendResult] = []
             results.reserveCapacity(events.count)
             var batchIDs: [String: Int] = [:]
@@ -231,6 +232,7 @@ extension Ledger {
                 }
                 let recorded = RecordedEvent(seq: seq, recorded: recordedAt, by: options.actor, event: event)
                 head = try store(recorded, payload: recorded.payload, after: head, pending: &pending, &pointer.pointee)
+                state.stored(batchIndex: index)
                 if let id = event.id { batchIDs[id] = results.count }
                 results.append(AppendResult(seq: seq, hash: head.hash, id: event.id, type: event.type, duplicate: false))
             }

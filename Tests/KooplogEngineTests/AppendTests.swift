@@ -96,6 +96,56 @@ struct AppendTests {
         }
     }
 
+    @Test("rules read events stored earlier in the same batch as a later append reads them from the ledger")
+    func earlierEventsOfTheBatch() throws {
+        let issued = Fixtures.event(
+            "invoice.issued", date: "2025-03-01",
+            data: [
+                "invoice": "2025-017", "customer": "Dalby kommun", "customerKind": "public", "due": "2025-03-31",
+                "lines": [["text": "Biltvätt", "amount": "10000", "vat": 25], ["text": "Polering", "amount": "800", "vat": 12]],
+            ])
+        // Seqs 2…7 after the registration: the credit reads the invoice's lines, the reversals
+        // their originals' postings.
+        let events = [
+            issued, Fixtures.event("invoice.credited", date: "2025-03-05", data: ["invoice": "2025-017", "reason": "Fel kund"]),
+            Fixtures.journal(), Fixtures.event("event.reversed", date: "2025-03-06", data: ["seq": 4, "reason": "Fel"]),
+            Fixtures.journal(amount: "250.00"), Fixtures.event("event.reversed", date: "2025-03-07", data: ["seq": 3, "reason": "Fel"]),
+        ]
+        let directory = TemporaryDirectory()
+        let together = try makeEngineLedger(directory)
+        _ = try together.append(items(events), options: AppendOptions(actor: "t"))
+        let other = TemporaryDirectory()
+        let apart = try makeEngineLedger(other)
+        for event in events { _ = try apart.append(items([event]), options: AppendOptions(actor: "t")) }
+        func contents(_ ledger: Ledger, _ name: String) throws -> [[UInt8]] {
+            try ledger.environment.read { txn in
+                var all: [[UInt8]] = []
+                try txn.scan(ledger.environment.database(name)) { key, value in
+                    all.append(Array(key) + [0] + Array(value))
+                    return true
+                }
+                return all
+            }
+        }
+        #expect(try together.head() == apart.head())
+        #expect(try contents(together, "state") == contents(apart, "state"))
+        #expect(try contents(together, "decoded") == contents(apart, "decoded"))
+        #expect(try together.verify().ok)
+        // A reversal of a reversal stored earlier in the batch: refused because of what seq 9 is.
+        do {
+            _ = try together.append(
+                items([
+                    Fixtures.journal(), Fixtures.event("event.reversed", date: "2025-03-08", data: ["seq": 8, "reason": "Fel"]),
+                    Fixtures.event("event.reversed", date: "2025-03-08", data: ["seq": 9, "reason": "Fel"]),
+                ]),
+                options: AppendOptions(actor: "t"))
+            Issue.record("a reversal of a reversal was accepted")
+        } catch let refusal as Refusal {
+            #expect(refusal.code == .notReversible, "\(refusal)")
+            #expect(refusal.description.contains("event 9 is a event.reversed, which cannot be reversed"), "\(refusal)")
+        }
+    }
+
     @Test("optimistic concurrency: an expected head or stream version that moved is refused")
     func expectedHead() throws {
         let directory = TemporaryDirectory()
