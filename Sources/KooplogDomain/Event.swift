@@ -233,21 +233,25 @@ public struct RecordedEvent: Sendable, Equatable {
     }
 
     /// Where `organisation(ofPayload:)` finds the organisation's eleven bytes. The search goes
-    /// back from the end eight bytes at a time to each comma (it runs for every record of a
-    /// scan; the organisation lies some 60 bytes before the end).
+    /// back from the end eight bytes at a time, from comma to comma (it runs for every record of
+    /// a scan; the organisation lies some 60 bytes before the end).
     public static func organisationRange(ofPayload payload: UnsafeRawBufferPointer) -> Range<Int>? {
         let marker = orgMarker
         guard payload.count >= marker.count + 12 else { return nil }
         let commas: UInt64 = 0x2C2C_2C2C_2C2C_2C2C
         var end = payload.count - marker.count - 10  // one past the last place the marker can start
         while end > 0 {
-            // Skip eight bytes that hold no comma (a zero byte in word ^ commas, found without a branch per byte).
+            // The last comma among the eight bytes before `end`: a zero byte of word ^ commas. The
+            // mask flags every zero byte, and at most some 0x01 bytes above one (a borrow), so the
+            // highest flag is the last comma or a byte checked and passed below.
             if end >= 8 {
-                let x = payload.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self) ^ commas
-                if (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080 == 0 {
+                let x = UInt64(littleEndian: payload.loadUnaligned(fromByteOffset: end - 8, as: UInt64.self)) ^ commas
+                let mask = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+                guard mask != 0 else {
                     end -= 8
                     continue
                 }
+                end = end - 8 + (63 - mask.leadingZeroBitCount) / 8 + 1
             }
             let index = end - 1
             end = index
