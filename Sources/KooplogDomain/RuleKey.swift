@@ -30,20 +30,24 @@ public struct RuleKey: Hashable, Sendable, CustomStringConvertible {
         public var isCross: Bool { self == .reversal || self == .postings }
     }
 
-    public let kind: Kind
-    /// The organisation; nil for the kinds keyed by seq.
-    public let org: OrgNumber?
+    /// The kind (top byte) and the organisation's ten digits (none for the kinds keyed by seq):
+    /// a key is 40 bytes (verify holds a group's open entities in memory, millions at 10^7).
+    private let kindAndOrg: UInt64
     /// The fiscal year (`year`, as Int64's bits) or the seq (`reversal`, `postings`); 0 otherwise.
     private let number: UInt64
-    /// The entity's id (invoice, bill, member, person, grant); "" otherwise.
-    private let id: String
     /// A hash of the fields, made once: `hash(into:)` feeds only this to the hasher, and `==`
     /// compares it first.
     private let fingerprint: UInt64
+    /// The entity's id (invoice, bill, member, person, grant); "" otherwise.
+    private let id: String
+
+    public var kind: Kind { Kind(rawValue: UInt8(truncatingIfNeeded: kindAndOrg >> 56))! }
+    /// The organisation's ten digits (`OrgNumber.digits`); nil for the kinds keyed by seq.
+    public var orgDigits: UInt64? { kind.isCross ? nil : kindAndOrg & 0x00FF_FFFF_FFFF_FFFF }
 
     private init(_ kind: Kind, org: OrgNumber?, number: UInt64 = 0, id: String = "") {
-        self.kind = kind
-        self.org = org
+        let digits = org?.digits ?? 0
+        self.kindAndOrg = UInt64(kind.rawValue) << 56 | digits
         self.number = number
         self.id = id
         // A multiply-xorshift mix over 64-bit words: the organisation's digits, the number, the
@@ -52,7 +56,7 @@ public struct RuleKey: Hashable, Sendable, CustomStringConvertible {
             let x = (hash ^ word) &* 0x9E37_79B9_7F4A_7C15
             return x ^ (x >> 31)
         }
-        var hash = mix(mix(UInt64(kind.rawValue), org?.digits ?? 0), number)
+        var hash = mix(mix(UInt64(kind.rawValue), digits), number)
         id.withUTF8Bytes { bytes in
             let raw = UnsafeRawBufferPointer(bytes)
             var at = 0
@@ -82,13 +86,14 @@ public struct RuleKey: Hashable, Sendable, CustomStringConvertible {
     public func hash(into hasher: inout Hasher) { hasher.combine(fingerprint) }
 
     public static func == (lhs: RuleKey, rhs: RuleKey) -> Bool {
-        lhs.fingerprint == rhs.fingerprint && lhs.kind == rhs.kind && lhs.number == rhs.number && lhs.org == rhs.org && lhs.id == rhs.id
+        lhs.fingerprint == rhs.fingerprint && lhs.kindAndOrg == rhs.kindAndOrg && lhs.number == rhs.number && lhs.id == rhs.id
     }
 
     // MARK: the stored text
 
     /// Calls `body` with the key's stored text (valid only inside `body`; no heap allocation).
     public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let kind = self.kind
         let name = kind.name
         return try id.withUTF8Bytes { idBytes in
             // name, "/", org (11), "/", then the id or at most 20 digits and a sign.
@@ -104,8 +109,11 @@ public struct RuleKey: Hashable, Sendable, CustomStringConvertible {
                 }
                 put(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
                 put(UInt8(ascii: "/"))
-                if let org {
-                    org.text.withUTF8Bytes { put($0) }
+                if let digits = orgDigits {
+                    // NNNNNN-NNNN, as `OrgNumber.text`.
+                    at += Self.writeDigits(digits / 10_000, into: buffer, at: at, width: 6)
+                    put(UInt8(ascii: "-"))
+                    at += Self.writeDigits(digits % 10_000, into: buffer, at: at, width: 4)
                     if kind != .org { put(UInt8(ascii: "/")) }
                 }
                 switch kind {
@@ -122,14 +130,16 @@ public struct RuleKey: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Writes `value`'s decimal digits at `at`; returns their count.
-    private static func writeDigits(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at: Int) -> Int {
+    /// Writes `value`'s decimal digits at `at`, at least `width` of them (leading zeros); returns
+    /// their count.
+    private static func writeDigits(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at: Int, width: Int = 1) -> Int {
         var count = 1
         var rest = value / 10
         while rest > 0 {
             count += 1
             rest /= 10
         }
+        count = Swift.max(count, width)
         var value = value
         for index in stride(from: at + count - 1, through: at, by: -1) {
             buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)

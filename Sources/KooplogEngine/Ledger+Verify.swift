@@ -261,7 +261,7 @@ extension Ledger {
         // The records keyed by seq, looked up one by one; and the own ones the store lacks.
         var own = 0
         for (key, record) in state.values {
-            guard key.org?.text != org else {
+            guard key.orgDigits == nil || key.orgDigits != number?.digits else {
                 own += 1
                 continue
             }
@@ -271,7 +271,7 @@ extension Ledger {
             }
         }
         if matched != own {
-            for (key, record) in state.values where key.org?.text == org {
+            for (key, record) in state.values where key.orgDigits != nil && key.orgDigits == number?.digits {
                 if try key.withBytes({ k in try txn.withValue(stateDatabase, rawKey: k) { _ in true } }) == nil {
                     compare(key.text, replayed: record, stored: nil)
                 }

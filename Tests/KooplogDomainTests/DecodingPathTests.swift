@@ -125,6 +125,7 @@ struct DecodingPathTests {
             (.grant(org, String(repeating: "g", count: 200)), "grant/769629-1231/" + String(repeating: "g", count: 200)),
             (.reversal(42), "reversed/42"), (.postings(7), "postings/7"), (.postings(UInt64.max), "postings/18446744073709551615"),
             (.year(org, Int.min), "year/769629-1231/-9223372036854775808"),
+            (.invoice(try OrgNumber.parse("002003-0003").get(), "1"), "invoice/002003-0003/1"),
         ]
         for (key, text) in cases {
             #expect(key.text == text)
