@@ -143,28 +143,42 @@ extension Ledger {
             throw Refusal(.tooLarge, "\(count) events in one append; at most \(Limits.batchEventsMax)")
         }
         try checkActor(options.actor)
-        func chunk(_ range: Range<Int>) -> Result<[Event], Refusal> {
-            var events: [Event] = []
-            events.reserveCapacity(range.count)
-            for index in range {
-                do throws(Refusal) { events.append(try decode(index)) } catch { return .failure(error) }
-            }
-            return .success(events)
-        }
         let size = Limits.decodeChunkEvents
         let workers = Workers.count
-        guard count > size, workers > 1 else { return try chunk(0..<count).get() }
+        guard count > size, workers > 1 else {
+            var events: [Event] = []
+            events.reserveCapacity(count)
+            for index in 0..<count { events.append(try decode(index)) }
+            return events
+        }
+        // Each chunk's events are decoded into its own part of the one array (no second copy of
+        // the batch); a chunk stops at its first refusal and reports how many it decoded.
         let ranges = stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
-        let chunks: [Result<[Event], Refusal>]
         do {
-            chunks = try Workers.map(ranges, workers: workers) { range, _ in chunk(range) }
+            return try [Event](unsafeUninitializedCapacity: count) { buffer, initialized in
+                let base = buffer.baseAddress!
+                let outcomes = try Workers.map(ranges, workers: workers) { range, _ -> (decoded: Int, refusal: Refusal?) in
+                    for index in range {
+                        do throws(Refusal) {
+                            (base + index).initialize(to: try decode(index))
+                        } catch {
+                            return (index - range.lowerBound, error)
+                        }
+                    }
+                    return (range.count, nil)
+                }
+                if let refusal = outcomes.lazy.compactMap(\.refusal).first {
+                    for (range, outcome) in zip(ranges, outcomes) { (base + range.lowerBound).deinitialize(count: outcome.decoded) }
+                    initialized = 0
+                    throw refusal
+                }
+                initialized = count
+            }
+        } catch let refusal as Refusal {
+            throw refusal
         } catch {
             preconditionFailure("decoding a chunk returns its refusal, it does not throw: \(error)")
         }
-        var events: [Event] = []
-        events.reserveCapacity(count)
-        for result in chunks { events += try result.get() }
-        return events
     }
 
     /// Appends decoded events (see `append(_:options:)`).
