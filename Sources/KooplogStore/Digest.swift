@@ -95,6 +95,21 @@ public struct LogHead: Hashable, Sendable {
     public static let empty = LogHead(seq: 0, hash: .zero)
 }
 
+/// LMDB's default order of keys: bytewise, then the shorter first. Writes that put many keys
+/// through one cursor sort them this way first (each put then starts from the page the one before
+/// left it on).
+public enum KeyOrder {
+    public static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        a.withUnsafeBytes { x in
+            b.withUnsafeBytes { y in
+                let common = min(x.count, y.count)
+                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+                return order != 0 ? order < 0 : x.count < y.count
+            }
+        }
+    }
+}
+
 /// Big-endian `UInt64` keys, so LMDB's byte order is numeric order.
 public enum BigEndian {
     public static func bytes(_ value: UInt64) -> [UInt8] {

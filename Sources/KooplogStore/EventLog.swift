@@ -1,5 +1,3 @@
-import Glibc
-
 /// The append-only, hash-chained log of records, with its idempotency and stream indexes.
 ///
 /// It knows bytes and sequences, never what a record means. Databases (docs/FORMAT.md):
@@ -244,16 +242,9 @@ public struct EventLog: Sendable {
     /// 481 MiB of resident memory; with it 264, and 240 when each event put its own streams).
     public func finish(_ batch: AppendBatch, head: LogHead, _ txn: inout Transaction, release: () -> Void = {}) throws {
         guard !batch.streams.isEmpty else { return try writeHead(head, &txn) }
-        // In the index's own order, the names' bytes (comparing strings went by Unicode scalars:
-        // ~2 600 instructions per event in a 100 000-event batch).
-        let named = batch.streams.map { (name: Array($0.key.utf8), seqs: $0.value) }.sorted { a, b in
-            a.name.withUnsafeBytes { x in
-                b.name.withUnsafeBytes { y in
-                    let order = memcmp(x.baseAddress!, y.baseAddress!, min(x.count, y.count))
-                    return order != 0 ? order < 0 : x.count < y.count
-                }
-            }
-        }
+        // In the index's own order, by the names' bytes (comparing the strings went by Unicode
+        // scalars: ~280 instructions more per event in a 100 000-event batch).
+        let named = batch.streams.map { (name: Array($0.key.utf8), seqs: $0.value) }.sorted { KeyOrder.precedes($0.name, $1.name) }
         try txn.withPuts(streams) { cursor in
             for (index, (name, seqs)) in named.enumerated() {
                 if index % 4_096 == 4_095 { release() }

@@ -220,4 +220,27 @@ struct EventLogTests {
         #expect(Digest(hex: "xyz") == nil)
         #expect(Digest.zero.bytes == [UInt8](repeating: 0, count: 32))
     }
+
+    @Test("KeyOrder is the order LMDB keeps keys in: bytewise, then the shorter first")
+    func keyOrder() throws {
+        let directory = TemporaryDirectory()
+        let (environment, log) = try makeStore(directory)
+        var keys: [[UInt8]] = [[0], [0, 0], [1], [0xFF], [0xFF, 0], Array("org:556677-8899".utf8), Array("org:556677-88".utf8), Array("é".utf8)]
+        var generator = SeededGenerator(seed: 11)
+        for _ in 0..<300 { keys.append((0..<Int.random(in: 1...12, using: &generator)).map { _ in UInt8.random(in: 0...4, using: &generator) * 60 }) }
+        keys = Array(Set(keys))
+        try environment.write { txn in
+            for key in keys { try txn.put(log.meta, key, [1]) }
+        }
+        var stored: [[UInt8]] = []
+        try environment.read { txn in
+            try txn.scan(log.meta) { key, _ in
+                stored.append(Array(key))
+                return true
+            }
+        }
+        let ours = Set(keys)
+        #expect(stored.filter { ours.contains($0) } == keys.sorted { KeyOrder.precedes($0, $1) })
+        #expect(!KeyOrder.precedes([1], [1]) && KeyOrder.precedes([], [0]) && !KeyOrder.precedes([0], []))
+    }
 }
