@@ -84,7 +84,9 @@ struct StoredRuleState: RuleState {
         var changes: [(key: [UInt8], record: RuleRecord?)] = []
         for (key, slot) in slots.byKey where slot.changed { changes.append((key.bytes, slot.record)) }
         guard !changes.isEmpty else { return }
-        changes.sort { KeyOrder.precedes($0.key, $1.key) }
+        // `KeyOrder`'s order, by the domain's own byte comparison: a call into the store per
+        // comparison made the flush 15 % dearer.
+        changes.sort { a, b in a.key.withUnsafeBufferPointer { x in b.key.withUnsafeBufferPointer { x.byteOrder($0) < 0 } } }
         try txn.pointee.withPuts(database) { cursor in
             for (key, record) in changes {
                 guard let record else { continue }

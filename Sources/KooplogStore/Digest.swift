@@ -97,7 +97,8 @@ public struct LogHead: Hashable, Sendable {
 
 /// LMDB's default order of keys: bytewise, then the shorter first. Writes that put many keys
 /// through one cursor sort them this way first (each put then starts from the page the one before
-/// left it on).
+/// left it on); the engine's rule-state flush sorts by the domain's `byteOrder`, the same order,
+/// inlined.
 public enum KeyOrder {
     public static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         a.withUnsafeBytes { x in
