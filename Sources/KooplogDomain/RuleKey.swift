@@ -99,53 +99,48 @@ public struct RuleKey: Hashable, Sendable, CustomStringConvertible {
             // name, "/", org (11), "/", then the id or at most 20 digits and a sign.
             let capacity = name.utf8CodeUnitCount + 13 + Swift.max(idBytes.count, 21)
             return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
-                var at = 0
-                func put(_ byte: UInt8) {
-                    buffer[at] = byte
-                    at += 1
-                }
-                func put(_ bytes: UnsafeBufferPointer<UInt8>) {
-                    for byte in bytes { put(byte) }
-                }
-                put(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
-                put(UInt8(ascii: "/"))
+                var out = StackBytes(buffer: buffer)
+                out.append(bytes: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+                out.append(UInt8(ascii: "/"))
                 if let digits = orgDigits {
-                    // NNNNNN-NNNN, as `OrgNumber.text`.
-                    at += Self.writeDigits(digits / 10_000, into: buffer, at: at, width: 6)
-                    put(UInt8(ascii: "-"))
-                    at += Self.writeDigits(digits % 10_000, into: buffer, at: at, width: 4)
-                    if kind != .org { put(UInt8(ascii: "/")) }
+                    // NNNNNN-NNNN, as `OrgNumber.text`: the ten digits with their leading zeros.
+                    var rest = digits
+                    for index in stride(from: 10, through: 0, by: -1) where index != 6 {
+                        buffer[out.count + index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                        rest /= 10
+                    }
+                    buffer[out.count + 6] = UInt8(ascii: "-")
+                    out.count += 11
+                    if kind != .org { out.append(UInt8(ascii: "/")) }
                 }
                 switch kind {
                 case .org: break
                 case .year:
                     let year = Int64(bitPattern: number)
-                    if year < 0 { put(UInt8(ascii: "-")) }
-                    at += Self.writeDigits(year.magnitude, into: buffer, at: at)
-                case .reversal, .postings: at += Self.writeDigits(number, into: buffer, at: at)
-                case .invoice, .bill, .member, .person, .grant: put(idBytes)
+                    JSONWriter.signedDigits(year < 0, year.magnitude, into: &out)
+                case .reversal, .postings: JSONWriter.digits(number, into: &out)
+                case .invoice, .bill, .member, .person, .grant: out.append(bytes: idBytes)
                 }
-                return try body(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<at]))
+                return try body(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[0..<out.count]))
             }
         }
     }
 
-    /// Writes `value`'s decimal digits at `at`, at least `width` of them (leading zeros); returns
-    /// their count.
-    private static func writeDigits(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>, at: Int, width: Int = 1) -> Int {
-        var count = 1
-        var rest = value / 10
-        while rest > 0 {
+    /// Bytes written into a buffer on the stack, large enough for them.
+    private struct StackBytes: ByteOutput {
+        let buffer: UnsafeMutableBufferPointer<UInt8>
+        var count = 0
+
+        mutating func append(_ byte: UInt8) {
+            buffer[count] = byte
             count += 1
-            rest /= 10
         }
-        count = Swift.max(count, width)
-        var value = value
-        for index in stride(from: at + count - 1, through: at, by: -1) {
-            buffer[index] = UInt8(ascii: "0") + UInt8(value % 10)
-            value /= 10
+
+        mutating func append(bytes: UnsafeBufferPointer<UInt8>) {
+            guard let source = bytes.baseAddress else { return }
+            (buffer.baseAddress! + count).update(from: source, count: bytes.count)
+            count += bytes.count
         }
-        return count
     }
 
     /// The stored text as bytes.

@@ -246,6 +246,8 @@ extension Ledger {
         // The organisation's own records, by their key prefixes. A stored key that is not exactly
         // the text of a key matches no replayed record.
         let number = try? OrgNumber.parse(org).get()
+        /// A record of this organisation (the scans below cover them), not one keyed by seq.
+        func isOwn(_ key: RuleKey) -> Bool { key.orgDigits != nil && key.orgDigits == number?.digits }
         for (kind, prefix) in zip(RuleKey.ownKinds, RuleKey.prefixes(org)) {
             let start = Array(prefix.utf8)
             try txn.scan(stateDatabase, from: start) { key, value in
@@ -261,7 +263,7 @@ extension Ledger {
         // The records keyed by seq, looked up one by one; and the own ones the store lacks.
         var own = 0
         for (key, record) in state.values {
-            guard key.orgDigits == nil || key.orgDigits != number?.digits else {
+            guard !isOwn(key) else {
                 own += 1
                 continue
             }
@@ -271,7 +273,7 @@ extension Ledger {
             }
         }
         if matched != own {
-            for (key, record) in state.values where key.orgDigits != nil && key.orgDigits == number?.digits {
+            for (key, record) in state.values where isOwn(key) {
                 if try key.withBytes({ k in try txn.withValue(stateDatabase, rawKey: k) { _ in true } }) == nil {
                     compare(key.text, replayed: record, stored: nil)
                 }
