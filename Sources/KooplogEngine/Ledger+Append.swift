@@ -185,7 +185,7 @@ extension Ledger {
     public func append(_ events: [Event], lines: [Int?]? = nil, options: AppendOptions) throws -> [AppendResult] {
         let recordedAt = Timestamp.format(secondsSince1970: clock.now())
         do {
-            return try environment.write { txn in
+            return try environment.write(reserving: Limits.reservedBytesPerEvent * events.count) { txn in
                 let results = try appendInTransaction(events, lines: lines, options: options, recordedAt: recordedAt, &txn)
                 if options.dryRun { throw DryRunFinished(results: results) }
                 return results

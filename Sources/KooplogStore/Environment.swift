@@ -46,8 +46,11 @@ public final class Environment: @unchecked Sendable {
     public let readOnly: Bool
     private let mapLock = ReadWriteLock()
     private let writeMutex = Mutex()
-    /// Number of times the map grew in this process (for tests and the benchmark).
+    /// Number of times the map filled during a write and grew, the write running again (for
+    /// tests and the benchmark).
     public private(set) var mapGrowths = 0
+    /// Number of times the map grew before a write that reserved room (`write(reserving:)`).
+    public private(set) var mapReservations = 0
 
     public static func dataFile(in directory: String) -> String { directory + "/data.mdb" }
 
@@ -169,14 +172,17 @@ public final class Environment: @unchecked Sendable {
     }
 
     /// Runs `body` in a write transaction and commits it; any error aborts it (nothing is written).
-    /// On `mapFull` the map grows and `body` runs again in a fresh transaction.
-    public func write<R>(_ body: (inout Transaction) throws -> R) throws -> R {
+    /// On `mapFull` the map grows and `body` runs again in a fresh transaction. A write that knows
+    /// it may add up to `reserving` bytes has the map grown first (`reserve`), so a large batch is
+    /// not done twice.
+    public func write<R>(reserving bytes: Int = 0, _ body: (inout Transaction) throws -> R) throws -> R {
         if readOnly { throw StoreError.readOnlyFileSystem.with("\(directory) is on a read-only file system") }
         return try writeMutex.withLock {
             if writerLock == nil { writerLock = try WriterLock(path: directory + "/writer.lock") }
             let lock = writerLock!
             try lock.acquire(waitMilliseconds: Environment.writerWaitMilliseconds)
             defer { lock.release() }
+            if bytes > 0 { try reserve(bytes) }
             while true {
                 var txn = try begin(writable: true)
                 let result: R
@@ -344,9 +350,30 @@ public final class Environment: @unchecked Sendable {
         mapLock.lockExclusive()
         defer { mapLock.unlock() }
         let current = LMDB.envMapSize(handle)
-        let next = min(current + min(current, Limits.mapGrowthBytesMax), Environment.mapBytesMax)
+        let next = min(Environment.grown(current), Environment.mapBytesMax)
         if next <= current { throw StoreError.mapFull.with("the ledger reached its largest map size \(current) bytes") }
         try LMDB.envSetMapSize(handle, next)
         mapGrowths += 1
     }
+
+    /// Grows the map, under the writer lock and before the write transaction begins, when fewer
+    /// than `bytes` lie between the pages in use and its end. LMDB maps an opened ledger at its
+    /// size in use (at least `mapBytes`), so without this every batch that outgrows it fills the
+    /// map part of the way through and runs again. Best effort: never beyond `mapBytesMax`, where
+    /// the write meets the full map itself.
+    private func reserve(_ bytes: Int) throws(StoreError) {
+        mapLock.lockExclusive()
+        defer { mapLock.unlock() }
+        let current = LMDB.envMapSize(handle)
+        let (lastPage, pageBytes) = LMDB.envPagesUsed(handle)
+        let wanted = (lastPage + 1) * pageBytes + bytes
+        guard wanted > current else { return }
+        let next = min(max(wanted, Environment.grown(current)), Environment.mapBytesMax)
+        guard next > current else { return }
+        try LMDB.envSetMapSize(handle, next)
+        mapReservations += 1
+    }
+
+    /// The next map size: doubled, by at most `Limits.mapGrowthBytesMax`.
+    private static func grown(_ current: Int) -> Int { current + min(current, Limits.mapGrowthBytesMax) }
 }

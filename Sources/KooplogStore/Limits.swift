@@ -6,6 +6,11 @@ public enum Limits {
     public static let mapGrowthBytesMax: Int = 8 << 30
     /// The map never grows beyond this (1 TiB); a ledger this size is far beyond any cooperative.
     public static let mapBytesMax: Int = 1 << 40
+    /// Room an append reserves in the map per event before its write transaction begins: a
+    /// stored event takes about 600 bytes with its indexes, decoded form and rule state, and each
+    /// can copy a few B-tree pages on write. The map is address space only; an event that needs
+    /// more (a long invoice) makes the write grow the map and run again.
+    public static let reservedBytesPerEvent: Int = 4_096
     /// Largest stored record (one event with its envelope), in bytes.
     public static let recordBytesMax: Int = 1 << 20
     /// Most events appended in one transaction.

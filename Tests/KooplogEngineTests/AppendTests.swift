@@ -16,6 +16,24 @@ func items(_ events: [JSON]) -> [InputItem] { events.enumerated().map { InputIte
 
 @Suite("Appending through the engine")
 struct AppendTests {
+    @Test("a batch reserves its room in the map before its write transaction: the batch is done once, and it verifies")
+    func batchReservesMapRoom() throws {
+        let directory = TemporaryDirectory()
+        var all: [JSON] = []
+        SyntheticLedger(seed: 11, orgs: 2, years: 1).generate(count: 700) { all.append($0) }
+        try appendAll(try makeEngineLedger(directory, register: false), Array(all.prefix(100)))
+        // Opened with a tiny map, LMDB maps just the data in use: the batch needs more.
+        let ledger = try Ledger.open(at: directory.file("ledger"), mapBytes: 4_096)
+        let before = ledger.environment.mapBytes
+        try #require(before == ledger.environment.usedBytes)
+        try appendAll(ledger, Array(all.dropFirst(100)))
+        #expect(ledger.environment.mapReservations == 1)
+        #expect(ledger.environment.mapGrowths == 0, "the batch filled the map and ran again")
+        #expect(ledger.environment.mapBytes > before)
+        #expect(try ledger.head().seq == UInt64(all.count))
+        #expect(try ledger.verify().ok)
+    }
+
     @Test("a batch of several decoding chunks is stored in input order; the first refusal in input order is named, nothing stored")
     func chunkedDecoding() throws {
         let directory = TemporaryDirectory()
