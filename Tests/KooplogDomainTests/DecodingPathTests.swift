@@ -140,6 +140,18 @@ struct DecodingPathTests {
             .reversal(1), .postings(1), .reversal(2), .member(org, ""), .person(org, ""),
         ]
         #expect(Set(distinct).count == distinct.count)
+        // A dictionary's buckets are the low bits of `_rawHashValue(seed:)`: keys that differ
+        // in the seq, the year or the id alone spread over them, and the seed moves each key.
+        let slots = 1 << 12
+        for keys in [
+            (0..<slots).map { RuleKey.reversal(UInt64($0)) }, (0..<slots).map { RuleKey.year(org, $0) },
+            (0..<slots).map { RuleKey.invoice(org, "2025-\($0)") },
+        ] {
+            let buckets = Set(keys.map { $0._rawHashValue(seed: 0x5EED) & (slots - 1) })
+            #expect(buckets.count > slots / 2, "\(buckets.count) of \(slots) buckets")
+            #expect(keys.allSatisfy { $0._rawHashValue(seed: 1) == $0._rawHashValue(seed: 1) })
+            #expect(keys.filter { $0._rawHashValue(seed: 1) == $0._rawHashValue(seed: 2) }.count < 4)
+        }
         // Only the exact text of a key reads back.
         for text in [
             "year/769629-1231/02025", "year/769629-1231/+2025", "year/769629-1231", "reversed/042", "reversed/", "reversed/x",
