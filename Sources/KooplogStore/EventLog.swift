@@ -216,10 +216,15 @@ public struct EventLog: Sendable {
             }
         }
         let seq = head.seq + 1
-        let (bytes, hash) = RecordFormat.encode(seq: seq, prev: head.hash, payload: pending.payload)
         let key = BigEndian.bytes(seq)
+        // The record is written into the room LMDB reserves in its page: no copy is made first.
+        let hash: Digest
         do {
-            try txn.put(events, key, bytes, mode: .append)
+            hash = try key.withUnsafeBytes { k in
+                try txn.put(events, k, count: RecordFormat.payloadOffset + pending.payload.count, mode: .append) { room in
+                    RecordFormat.write(seq: seq, prev: head.hash, payload: pending.payload, into: room)
+                }
+            }
         } catch let error as StoreError where error == .keyExists {
             throw StoreError.integrity.with("seq \(seq) does not follow the last stored record")
         }

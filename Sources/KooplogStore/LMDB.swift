@@ -13,6 +13,7 @@ enum LMDB {
     static let flagAppend = UInt32(MDB_APPEND)
     static let flagAppendDup = UInt32(MDB_APPENDDUP)
     static let flagNoOverwrite = UInt32(MDB_NOOVERWRITE)
+    static let flagReserve = UInt32(MDB_RESERVE)
     static let flagNoSync = UInt32(MDB_NOSYNC)
     static let flagNoLock = UInt32(MDB_NOLOCK)
     static let copyCompact = UInt32(MDB_CP_COMPACT)
@@ -125,6 +126,16 @@ enum LMDB {
         var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var v = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
         try check(mdb_put(txn, MDB_dbi(dbi), &k, &v, flags), "put")
+    }
+    /// `mdb_put` with `MDB_RESERVE`: room for `count` bytes under `key`, returned for the caller
+    /// to fill before the transaction's next change.
+    static func putReserved(
+        _ txn: OpaquePointer, _ dbi: UInt32, _ key: UnsafeRawBufferPointer, count: Int, _ flags: UInt32
+    ) throws(StoreError) -> UnsafeMutableRawBufferPointer {
+        var k = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var v = MDB_val(mv_size: count, mv_data: nil)
+        try check(mdb_put(txn, MDB_dbi(dbi), &k, &v, flags | flagReserve), "put")
+        return UnsafeMutableRawBufferPointer(start: v.mv_data, count: v.mv_size)
     }
     /// `mdb_del` (the whole key, all duplicates).
     static func delete(_ txn: OpaquePointer, _ dbi: UInt32, _ key: UnsafeRawBufferPointer) throws(StoreError) -> Bool {

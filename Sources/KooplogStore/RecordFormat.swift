@@ -16,20 +16,19 @@ public enum RecordFormat {
     public static let seqOffset = 65
     public static let payloadOffset = 73
 
-    /// Builds a record's bytes, computing its hash.
-    static func encode(seq: UInt64, prev: Digest, payload: [UInt8]) -> (bytes: [UInt8], hash: Digest) {
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(payloadOffset + payload.count)
-        bytes.append(contentsOf: prev.bytes)
-        bytes.append(contentsOf: Digest.zero.bytes)
-        bytes.append(version)
-        bytes.append(contentsOf: BigEndian.bytes(seq))
-        bytes.append(contentsOf: payload)
-        let hash = bytes.withUnsafeBytes { raw in
-            Digest.sha256(UnsafeRawBufferPointer(rebasing: raw[0..<32]), UnsafeRawBufferPointer(rebasing: raw[formatOffset...]))
-        }
-        bytes.replaceSubrange(hashOffset..<hashOffset + 32, with: hash.bytes)
-        return (bytes, hash)
+    /// Writes a record into `bytes` (exactly `payloadOffset + payload.count` of them: the room
+    /// LMDB reserved for it in its page) and returns its hash, which it also carries.
+    static func write(seq: UInt64, prev: Digest, payload: [UInt8], into bytes: UnsafeMutableRawBufferPointer) -> Digest {
+        precondition(bytes.count == payloadOffset + payload.count, "a record's room is its header and payload")
+        prev.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: bytes[prevOffset..<hashOffset]).copyMemory(from: $0) }
+        bytes[formatOffset] = version
+        bytes.storeBytes(of: seq.bigEndian, toByteOffset: seqOffset, as: UInt64.self)
+        payload.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: bytes[payloadOffset...]).copyMemory(from: $0) }
+        // SHA-256(prev ‖ bytes 64…end): the hash's own bytes are not hashed, and go in last.
+        let record = UnsafeRawBufferPointer(bytes)
+        let hash = Digest.sha256(UnsafeRawBufferPointer(rebasing: record[prevOffset..<hashOffset]), UnsafeRawBufferPointer(rebasing: record[formatOffset...]))
+        hash.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: bytes[hashOffset..<formatOffset]).copyMemory(from: $0) }
+        return hash
     }
 }
 

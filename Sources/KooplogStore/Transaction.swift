@@ -139,6 +139,16 @@ public struct Transaction: ~Copyable {
         }
     }
 
+    /// Stores a value of `count` bytes under `key`, written in place by `fill` (LMDB's
+    /// `MDB_RESERVE`: the bytes go straight into the page, with no copy of them made first).
+    /// `fill` must write every byte and change nothing else in the transaction.
+    public mutating func put<R>(
+        _ database: Database, _ key: UnsafeRawBufferPointer, count: Int, mode: PutMode = [], fill: (UnsafeMutableRawBufferPointer) throws -> R
+    ) throws -> R {
+        precondition(writable, "put in a read transaction")
+        return try fill(try LMDB.putReserved(handle, database.dbi, key, count: count, mode.rawValue))
+    }
+
     /// Calls `body` with a cursor for a run of puts into `database`: given in key order, a put
     /// mostly starts from the leaf page the one before left the cursor on, where `put` searches
     /// the tree from its root each time (`mdb_cursor_put`).
