@@ -23,8 +23,8 @@ struct Append: ParsableCommand {
 
     func run() throws {
         try runMapped(format: format) {
-            let bytes = try readInput(file)
-            let items = try Ledger.parseInput(bytes)
+            // The input is handed on, not kept here: `append` lets it go once decoded.
+            let items = try Ledger.parseInput(try readInput(file))
             let opened = try ledger.open()
             let options = AppendOptions(actor: resolveActor(actor), expectedHead: expectHead, dryRun: dryRun)
             let results = try opened.append(items, options: options)
