@@ -4,8 +4,14 @@
 // its UTF-8 length and bytes, optionals a presence byte and the value, lists their count and
 // elements, maps their count and (key, value) pairs in ascending key order, so equal records
 // have equal bytes. The log itself stays canonical JSON; these records are derived from it.
+//
+// Reading is strict: an integer in more bytes than it needs, text that is not UTF-8, a boolean or
+// presence byte other than 0 or 1, map keys out of order or bytes left over are refused. So bytes
+// that read as a value are exactly the bytes that value writes, and a reader that accepts a record
+// need not write it again to know it is the canonical one (verify's agreeing forms).
 
-/// A value with a binary form. `init(from:)` reads exactly what `write(to:)` wrote.
+/// A value with a binary form. `init(from:)` reads exactly what `write(to:)` wrote, and nothing
+/// else: any bytes it accepts are the bytes the value it returns would write.
 public protocol BinaryRecord {
     func write(to writer: inout BinaryWriter)
     init(from reader: inout BinaryReader) throws(BinaryRecordError)
@@ -95,9 +101,14 @@ public struct BinaryReader {
         var shift: UInt64 = 0
         while true {
             let b = try byte()
-            guard shift < 64 else { throw BinaryRecordError(problem: "an integer is too long (at byte \(index))") }
+            // The tenth byte holds the top bit only.
+            guard shift < 63 || (shift == 63 && b <= 1) else { throw BinaryRecordError(problem: "an integer is too long (at byte \(index))") }
             result |= UInt64(b & 0x7F) << shift
-            if b < 0x80 { return result }
+            if b < 0x80 {
+                // A last byte of 0 after others: the same integer has a shorter form.
+                guard b != 0 || shift == 0 else { throw BinaryRecordError(problem: "an integer is not in its shortest form (at byte \(index))") }
+                return result
+            }
             shift += 7
         }
     }
@@ -115,8 +126,14 @@ public struct BinaryReader {
 
     mutating func text() throws(BinaryRecordError) -> String {
         let n = try count()
-        defer { index += n }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: buffer[index..<index + n]), as: UTF8.self)
+        let bytes = UnsafeRawBufferPointer(rebasing: buffer[index..<index + n]).assumingMemoryBound(to: UInt8.self)
+        // `String(decoding:)` puts U+FFFD for bytes that are not UTF-8: then the text's bytes are
+        // not these, and other bytes would read as the same text. (`String(validating:)` cost ten
+        // times as much.)
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard text.withUTF8Bytes({ $0.byteOrder(bytes) == 0 }) else { throw BinaryRecordError(problem: "the text at byte \(index) is not UTF-8") }
+        index += n
+        return text
     }
 }
 

@@ -209,7 +209,7 @@ extension Ledger {
                             ? try forms?.value(atSeq: least).map { raw in Result<RecordedEvent, Refusal>.success(try Ledger.readDecoded(least, raw)) }
                             : try log.withRecord(least, records) { view in
                                 if agreeingForms, let raw = try? forms?.value(atSeq: least),
-                                    let recorded = Self.agreeingForm(least, payload: view.payload, form: raw, checkingForm: true)
+                                    let recorded = Self.agreeingForm(least, payload: view.payload, form: raw)
                                 {
                                     agreeing = true
                                     return .success(recorded)

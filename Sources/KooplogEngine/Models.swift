@@ -9,7 +9,7 @@ extension EventLog {
     /// with the payload (`Ledger.agreeingForm`): the same event, without parsing JSON.
     func event(_ seq: UInt64, _ txn: borrowing Transaction, forms: Database? = nil) throws -> RecordedEvent? {
         try withRecord(seq, txn) { view in
-            if let forms, let recorded = Ledger.agreeingForm(seq, payload: view.payload, in: forms, txn, checkingForm: false) { return recorded }
+            if let forms, let recorded = Ledger.agreeingForm(seq, payload: view.payload, in: forms, txn) { return recorded }
             return try RecordedEvent.decode(seq: seq, payload: view.payload)
         }
     }
@@ -19,25 +19,24 @@ extension Ledger {
     /// The event of a stored decoded form that agrees with the log: the form reads, is of the
     /// type's current schema version, and the canonical payload written from it is, byte for
     /// byte, `payload`. Canonical JSON has one text per event, so that event is the one the
-    /// payload decodes to, got without parsing JSON (docs/FORMAT.md "decoded"). With
-    /// `checkingForm`, also the form is, byte for byte, the one written from that event: checked
-    /// as verify's `checkDecodedForm` checks it. A form is only ever written from an event that
-    /// decoding accepted, so it holds no event today's decoding would refuse: a Kooplog whose
-    /// decoding refuses more raises `RecordedEvent.decodedFormat`, and older forms are not read.
-    /// Nil otherwise: the caller decodes the payload.
-    static func agreeingForm(
-        _ seq: UInt64, payload: UnsafeRawBufferPointer, in forms: Database, _ txn: borrowing Transaction, checkingForm: Bool
-    ) -> RecordedEvent? {
-        let read = try? txn.withValue(forms, BigEndian.bytes(seq)) { raw in agreeingForm(seq, payload: payload, form: raw, checkingForm: checkingForm) }
+    /// payload decodes to, got without parsing JSON (docs/FORMAT.md "decoded"). The form is then
+    /// also, byte for byte, the one written from that event: binary records read strictly (bytes
+    /// that read are the bytes their value writes, BinaryRecord.swift), as verify's
+    /// `checkDecodedForm` requires. A form is only ever written from an event that decoding
+    /// accepted, so it holds no event today's decoding would refuse: a Kooplog whose decoding
+    /// refuses more raises `RecordedEvent.decodedFormat`, and older forms are not read. Nil
+    /// otherwise: the caller decodes the payload.
+    static func agreeingForm(_ seq: UInt64, payload: UnsafeRawBufferPointer, in forms: Database, _ txn: borrowing Transaction) -> RecordedEvent? {
+        let read = try? txn.withValue(forms, BigEndian.bytes(seq)) { raw in agreeingForm(seq, payload: payload, form: raw) }
         return read ?? nil
     }
 
     /// `agreeingForm` of the stored form `raw`.
-    static func agreeingForm(_ seq: UInt64, payload: UnsafeRawBufferPointer, form raw: UnsafeRawBufferPointer, checkingForm: Bool) -> RecordedEvent? {
+    static func agreeingForm(_ seq: UInt64, payload: UnsafeRawBufferPointer, form raw: UnsafeRawBufferPointer) -> RecordedEvent? {
         guard let recorded = try? RecordedEvent.decode(seq: seq, decoded: raw),
             recorded.version == Upcaster.standard.currentVersion(of: recorded.event.type), recorded.hasPayload(payload)
         else { return nil }
-        return !checkingForm || recorded.hasDecodedForm(raw) ? recorded : nil
+        return recorded
     }
 }
 

@@ -1,5 +1,6 @@
 import KooplogDomain
 import KooplogSynthetic
+import KooplogTestSupport
 import Testing
 
 /// The decoding path reads bytes in place and names fields only when it refuses (session 3's
@@ -187,6 +188,53 @@ struct DecodingPathTests {
             }
         }
         #expect(seen.count >= 15, "\(seen.sorted())")
+    }
+
+    @Test("a decoded form reads only from its own bytes: any changed form that still reads writes exactly those bytes again")
+    func decodedFormsReadStrictly() throws {
+        func reads(_ bytes: [UInt8]) -> RecordedEvent? { bytes.withUnsafeBytes { try? RecordedEvent.decode(seq: 1, decoded: $0) } }
+        var generator = SeededGenerator(seed: 23)
+        var changedAndRead = 0
+        var index = 0
+        try SyntheticLedger(seed: 17, orgs: 2, years: 3).generate(count: 2_000) { input in
+            index += 1
+            let event = try Event.decode(input)
+            let form = RecordedEvent(seq: 1, recorded: "2026-12-02T01:02:03Z", by: "kassör", event: event).decodedForm
+            #expect(reads(form)?.decodedForm == form)
+            // Random changes: a byte replaced, inserted or removed; whatever still reads is canonical.
+            for _ in 0..<8 {
+                var changed = form
+                let at = Int.random(in: 1..<changed.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: changed[at] = UInt8.random(in: 0...255, using: &generator)
+                case 1: changed.insert(UInt8.random(in: 0...255, using: &generator), at: at)
+                default: changed.remove(at: at)
+                }
+                guard changed != form, let read = reads(changed) else { continue }
+                changedAndRead += 1
+                #expect(read.decodedForm == changed, "event \(index): a changed form read as another form's event")
+            }
+        }
+        #expect(changedAndRead > 100, "\(changedAndRead) changed forms read")
+        // The shapes a lenient reader would take: an integer in more bytes than it needs (the
+        // format byte 1 as 0x81 0x00), one of eleven bytes, text that is not UTF-8 but repairs to
+        // text of the same length (F0 90 80 → U+FFFD).
+        let event = try Event.decode(Fixtures.journal(id: "j-1", text: "abc"))
+        let form = RecordedEvent(seq: 1, recorded: "2026-12-02T01:02:03Z", by: "abc", event: event).decodedForm
+        #expect(reads(form) != nil)
+        #expect(reads([form[0], 0x81, 0x00] + form[2...]) == nil)
+        var long = BinaryWriter(capacity: 16)
+        long.put(UInt64.max)
+        #expect(long.bytes.count == 11)
+        #expect(long.bytes.withUnsafeBytes { try? BinaryReader.decode(UInt64.self, from: $0) } == UInt64.max)
+        #expect((long.bytes.dropLast() + [0x02]).withUnsafeBytes { try? BinaryReader.decode(UInt64.self, from: $0) } == nil)
+        #expect((long.bytes.dropLast() + [0x81, 0x00]).withUnsafeBytes { try? BinaryReader.decode(UInt64.self, from: $0) } == nil)
+        let by = Array("abc".utf8)
+        let at = try #require((0..<form.count - 4).first { Array(form[$0..<$0 + 4]) == [3] + by })
+        var repaired = form
+        repaired.replaceSubrange(at + 1..<at + 4, with: [0xF0, 0x90, 0x80])
+        #expect(reads(repaired) == nil, "bytes that are not UTF-8 read as U+FFFD")
+        #expect(String(decoding: [0xF0, 0x90, 0x80] as [UInt8], as: UTF8.self).utf8.count == 3)
     }
 
     @Test("the organisation is found in a payload where the last marker is, whatever the bytes around it")
