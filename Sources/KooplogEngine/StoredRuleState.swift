@@ -44,6 +44,9 @@ struct StoredRuleState: RuleState {
 
     func load<T: RuleValue>(_ key: RuleKey, as type: T.Type) throws -> T? {
         if let slot = slots.byKey[key] { return slot.record.flatMap(T.init) }
+        // The closure takes the two values it needs: capturing `self` copied the whole state
+        // (a retain and a release of each of its references) at every read.
+        let (txn, database) = (self.txn, self.database)
         guard let bytes = try key.withBytes({ k in try txn.pointee.withValue(database, rawKey: k) { Array($0) } }) else {
             slots.byKey[key] = Slot(record: nil, changed: false)
             return nil

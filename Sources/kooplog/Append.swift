@@ -44,9 +44,7 @@ func printResults(_ results: [AppendResult], format: OutputFormat, dryRun: Bool)
                 out.json(result)
             }
         } else {
-            let id = result.id.map { " id \($0)" } ?? ""
-            let note = result.duplicate ? "  (already recorded; not stored again)" : (dryRun ? "  (dry run: would be stored)" : "")
-            out.line("seq \(result.seq)  \(result.hash.hex)  \(result.type)\(id)\(note)")
+            out.text(result, note: result.duplicate ? "  (already recorded; not stored again)" : (dryRun ? "  (dry run: would be stored)" : ""))
         }
     }
     if dryRun && format != .json { out.line("dry run: nothing was stored") }

@@ -120,6 +120,26 @@ struct Output {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// One append result as a text line (`seq N  HASH  TYPE[ id ID][NOTE]`), written into the
+    /// buffer: an import prints one per event, and interpolating a String for each cost ~1 900
+    /// instructions.
+    mutating func text(_ result: AppendResult, note: StaticString) {
+        func literal(_ text: StaticString) { JSONWriter.append(text, to: &buffer) }
+        literal("seq ")
+        JSONWriter.digits(result.seq, into: &buffer)
+        literal("  ")
+        result.hash.appendHex(to: &buffer)
+        literal("  ")
+        buffer.append(contentsOf: result.type.utf8)
+        if let id = result.id {
+            literal(" id ")
+            buffer.append(contentsOf: id.utf8)
+        }
+        literal(note)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
     mutating func flush() {
         if buffer.isEmpty { return }
         FileHandle.standardOutput.write(Data(buffer))
