@@ -175,7 +175,7 @@ extension Ledger {
     func forEachEvent(
         of orgs: [String], upTo head: UInt64, in held: SharedReadTransaction, seqs given: [[UInt64]]? = nil, fromDecoded: Bool = false,
         agreeingForms: Bool = false, indexProblem: ((Int, StoreError) -> Void)? = nil,
-        _ body: (Int, UInt64, Result<RecordedEvent, Refusal>, _ agreeingForm: Bool) throws -> Bool
+        _ body: (Int, UInt64, consuming Result<RecordedEvent, Refusal>, _ agreeingForm: Bool) throws -> Bool
     ) throws {
         // Each stream's own B-tree pages lie elsewhere in the file: memory is checked after each.
         let lists =
@@ -202,28 +202,37 @@ extension Ledger {
                     next[pick] += 1
                     if next[pick] == lists[pick].count { done[pick] = true }
                     let org = orgs[pick]
+                    // An event the index names must be of its organisation: checked where it is
+                    // read, so the result goes on to `body` without a copy.
+                    func indexed(_ recorded: RecordedEvent) throws -> RecordedEvent {
+                        guard recorded.event.org.text == org else {
+                            throw StoreError.integrity.with("the org:\(org) index names seq \(least), an event of \(recorded.event.org.text)")
+                        }
+                        return recorded
+                    }
                     do {
                         var agreeing = false
                         let read =
                             fromDecoded
-                            ? try forms?.value(atSeq: least).map { raw in Result<RecordedEvent, Refusal>.success(try Ledger.readDecoded(least, raw)) }
+                            ? try forms?.value(atSeq: least).map { raw in Result<RecordedEvent, Refusal>.success(try indexed(Ledger.readDecoded(least, raw))) }
                             : try log.withRecord(least, records) { view in
                                 if agreeingForms, let raw = try? forms?.value(atSeq: least),
                                     let recorded = Self.agreeingForm(least, payload: view.payload, form: raw)
                                 {
                                     agreeing = true
-                                    return .success(recorded)
+                                    return .success(try indexed(recorded))
                                 }
-                                return Result { () throws(Refusal) in try RecordedEvent.decode(seq: least, payload: view.payload) }
+                                do {
+                                    return .success(try indexed(try RecordedEvent.decode(seq: least, payload: view.payload)))
+                                } catch let refusal as Refusal {
+                                    return .failure(refusal)
+                                }
                             }
                         guard let decoded = read else {
                             if fromDecoded { throw StoreError.integrity.with("the decoded forms lack seq \(least); run kooplog rebuild --full --from-log") }
                             throw StoreError.integrity.with("the org:\(org) index names seq \(least), which the log does not hold")
                         }
-                        if case .success(let recorded) = decoded, recorded.event.org.text != org {
-                            throw StoreError.integrity.with("the org:\(org) index names seq \(least), an event of \(recorded.event.org.text)")
-                        }
-                        if try !body(pick, least, decoded, agreeing) { done[pick] = true }
+                        if try !body(pick, least, consume decoded, agreeing) { done[pick] = true }
                     } catch let error as StoreError where error == .integrity && indexProblem != nil {
                         indexProblem?(pick, error)
                         done[pick] = true
@@ -324,7 +333,7 @@ extension Ledger {
             let folds = OrganisationFolds(orgs, progress: progress)
             let context = fromDecoded ? LedgerFoldContext(ledger: self, decodedIn: held) : LedgerFoldContext(log: log, held: held)
             try forEachEvent(of: orgs, upTo: head, in: held, fromDecoded: fromDecoded) { index, seq, decoded, _ in
-                guard case .success(let recorded) = decoded else {
+                guard case .success(let recorded) = consume decoded else {
                     throw StoreError.integrity.with("seq \(seq) does not decode; run kooplog verify")
                 }
                 try folds.fold(recorded, into: index, context: context)

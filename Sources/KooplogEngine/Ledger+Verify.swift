@@ -149,7 +149,7 @@ extension Ledger {
             replayed += 1
             if replayed % SharedProgress.step == 0 { progress.add(SharedProgress.step) }
             let recorded: RecordedEvent
-            switch decoded {
+            switch consume decoded {
             case .success(let event): recorded = event
             case .failure(let refusal):
                 replay.check.discrepancies.append(Discrepancy(seq: seq, what: "the stored event does not decode: \(refusal.description)"))

@@ -271,6 +271,35 @@ struct ReplayGroupTests {
         #expect(try older.head().seq == newer.head().seq)
     }
 
+    @Test("an org: index naming another organisation's event: verify names it, a full rebuild by groups refuses it")
+    func indexNamingAnotherOrganisation() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try umbrella(directory, orgs: 3, events: 300)
+        let jobs = try ledger.environment.read { try ledger.organisationJobs($0) }
+        let (owner, other) = (jobs[0].org, jobs[1].org)
+        let (own, foreign) = try ledger.environment.read { txn in
+            (try ledger.log.streamSequences("org:\(owner)", txn), try ledger.log.streamSequences("org:\(other)", txn)[3])
+        }
+        // One of the owner's entries swapped for the other's event: the counts still agree.
+        try ledger.environment.write { txn in
+            let streams = ledger.environment.database("streams")
+            let key = Array("org:\(owner)".utf8)
+            _ = try txn.delete(streams, key)
+            for seq in own.filter { $0 != own[5] } + [foreign] { try txn.put(streams, key, BigEndian.bytes(seq)) }
+        }
+        let report = try ledger.verify()
+        #expect(!report.ok)
+        let named = "the org:\(owner) index names seq \(foreign), an event of \(other)"
+        #expect(report.discrepancies.contains { $0.description.contains(named) }, "\(report.discrepancies)")
+        do {
+            _ = try ledger.rebuildByOrganisation(scanEventsMax: 0)
+            Issue.record("a rebuild by groups over an index naming another organisation's event succeeded")
+        } catch let error as StoreError {
+            #expect(error == .integrity, "\(error)")
+            #expect(error.description.contains(named), "\(error)")
+        }
+    }
+
     @Test("a full rebuild refuses a log whose org: index lacks an organisation, by scan and by groups")
     func rebuildChecksTheIndex() throws {
         let directory = TemporaryDirectory()
