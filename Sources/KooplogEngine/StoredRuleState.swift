@@ -82,8 +82,9 @@ struct StoredRuleState: RuleState {
 
     /// Writes the buffered changes into the transaction: the records in the byte order of their
     /// stored keys through one cursor (each put starts from the page the one before left it on),
-    /// then the removals.
-    mutating func flush() throws {
+    /// then the removals. `release` is called every `Limits.writesBetweenMemoryChecks` puts: the
+    /// puts read pages all over the file, and mapped pages stay resident until they are dropped.
+    mutating func flush(release: () -> Void = {}) throws {
         var changes: [(key: [UInt8], record: RuleRecord?)] = []
         for (key, slot) in slots.byKey where slot.changed { changes.append((key.bytes, slot.record)) }
         guard !changes.isEmpty else { return }
@@ -91,7 +92,8 @@ struct StoredRuleState: RuleState {
         // comparison made the flush 15 % dearer.
         changes.sort { a, b in a.key.withUnsafeBufferPointer { x in b.key.withUnsafeBufferPointer { x.byteOrder($0) < 0 } } }
         try txn.pointee.withPuts(database) { cursor in
-            for (key, record) in changes {
+            for (index, (key, record)) in changes.enumerated() {
+                if Limits.memoryCheckDue(afterWrite: index) { release() }
                 guard let record else { continue }
                 try key.withUnsafeBytes { k in try record.encoded.withUnsafeBytes { try cursor.put(k, $0) } }
             }

@@ -239,10 +239,13 @@ public final class Environment: @unchecked Sendable {
     /// code paged in after the opening counted against the floor, and a rebuild at 10^6 events
     /// dropped the map 663 times where a few dozen do (0.9 s of system time). Cheap enough to
     /// ask every few dozen records. Every long pass asks this, so one budget bounds them all.
-    public func releaseMappedPagesOverBudget() {
+    public func releaseMappedPagesOverBudget() { releaseMappedPagesOverBudget(floor: Limits.mappedBytesFloor) }
+
+    /// `releaseMappedPagesOverBudget()` with a floor of its own (an append's).
+    public func releaseMappedPagesOverBudget(floor: Int) {
         guard let (resident, shared) = Environment.residentPages(statm) else { return releaseMappedPages() }
         let kept = keptLock.withLock { sharedPagesKept }
-        if resident * Environment.pageBytes > Limits.residentBytesBudget && (shared - kept) * Environment.pageBytes > Limits.mappedBytesFloor {
+        if resident * Environment.pageBytes > Limits.residentBytesBudget && (shared - kept) * Environment.pageBytes > floor {
             releaseMappedPages()
             // What a drop leaves (the program's code, other files) is the new floor's base.
             if let after = Environment.residentPages(statm) { keptLock.withLock { sharedPagesKept = after.shared } }

@@ -252,7 +252,7 @@ public struct EventLog: Sendable {
         let named = batch.streams.map { (name: Array($0.key.utf8), seqs: $0.value) }.sorted { KeyOrder.precedes($0.name, $1.name) }
         try txn.withPuts(streams) { cursor in
             for (index, (name, seqs)) in named.enumerated() {
-                if index % 4_096 == 4_095 { release() }
+                if Limits.memoryCheckDue(afterWrite: index) { release() }
                 try name.withUnsafeBytes { key in
                     for seq in seqs {
                         try withUnsafeBytes(of: seq.bigEndian) { value in try cursor.put(key, value, mode: .appendDuplicate) }
