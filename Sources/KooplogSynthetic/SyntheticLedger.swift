@@ -27,21 +27,16 @@ public struct SyntheticLedger {
             b.generate(perOrg - 1)
             books.append(b)
         }
-        // Merge by date; within a date, organisations in turn.
+        // Merge by date; within a date, by organisation: each organisation's next event waits in a
+        // heap by (date, organisation), so an event costs a few comparisons, not one per
+        // organisation (10^7 events of 1 000 organisations took five minutes that way).
         var cursors = [Int](repeating: 0, count: orgs)
         var globalSeq: [[UInt64]] = books.map { [UInt64](repeating: 0, count: $0.events.count) }
         var seq: UInt64 = 0
-        while true {
-            var best: Int?
-            var bestDate = ""
-            for index in 0..<orgs where cursors[index] < books[index].events.count {
-                let date = books[index].events[cursors[index]].objectValue?["date"]?.stringValue ?? ""
-                if best == nil || date < bestDate {
-                    best = index
-                    bestDate = date
-                }
-            }
-            guard let index = best else { return }
+        func date(_ index: Int) -> String { books[index].events[cursors[index]].objectValue?["date"]?.stringValue ?? "" }
+        var next = MergeHeap()
+        for index in 0..<orgs where !books[index].events.isEmpty { next.push((date(index), index)) }
+        while let (_, index) = next.pop() {
             var event = books[index].events[cursors[index]]
             seq += 1
             globalSeq[index][cursors[index]] = seq
@@ -53,7 +48,45 @@ public struct SyntheticLedger {
                 event = .object(object)
             }
             cursors[index] += 1
+            if cursors[index] < books[index].events.count { next.push((date(index), index)) }
             try body(event)
         }
+    }
+}
+
+/// A binary min-heap of (date, organisation index), in that order.
+private struct MergeHeap {
+    private var items: [(date: String, index: Int)] = []
+
+    private static func precedes(_ a: (date: String, index: Int), _ b: (date: String, index: Int)) -> Bool {
+        a.date != b.date ? a.date < b.date : a.index < b.index
+    }
+
+    mutating func push(_ item: (date: String, index: Int)) {
+        items.append(item)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard Self.precedes(items[child], items[parent]) else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> (date: String, index: Int)? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            guard left < items.count else { break }
+            let right = left + 1
+            let child = right < items.count && Self.precedes(items[right], items[left]) ? right : left
+            guard Self.precedes(items[child], items[parent]) else { break }
+            items.swapAt(child, parent)
+            parent = child
+        }
+        return top
     }
 }

@@ -25,6 +25,11 @@ struct PerformanceToolTests {
         #expect(a != c)
         let dates = a.compactMap { $0.objectValue?["date"]?.stringValue }
         #expect(dates == dates.sorted(), "events are in date order")
+        // Within a date, by organisation (the merge's order, which the seeded books' bytes rest on).
+        let orgIndex = Dictionary(uniqueKeysWithValues: (0..<3).map { (SyntheticOrgs.number($0), $0) })
+        let keys = a.map { ($0.objectValue?["date"]?.stringValue ?? "", orgIndex[$0.objectValue?["org"]?.stringValue ?? ""] ?? -1) }
+        #expect(keys.elementsEqual(keys.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }) { $0 == $1 }, "within a date, organisations in order")
+        #expect(Set(keys.map(\.0)).count < keys.count, "some dates hold several events")
         #expect(Set(dates.map { $0.prefix(4) }).count >= 10, "ten fiscal years")
         #expect(Set(a.compactMap { $0.objectValue?["org"]?.stringValue }).count == 3)
         let types = Set(a.compactMap { $0.objectValue?["type"]?.stringValue })
