@@ -31,7 +31,10 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 public struct RandomBooks {
     public var rng: SeededGenerator
     public let org: String
+    /// The events generated and not yet handed out by `take()`.
     public private(set) var events: [JSON] = []
+    /// Events handed out by `take()`: an event's local seq is its place among all generated.
+    private var taken = 0
     public private(set) var date: CalendarDate
     private var invoices: [(id: String, outstanding: Int64, seq: Int, paid: Bool)] = []
     private var bills: [(id: String, outstanding: Int64)] = []
@@ -72,12 +75,24 @@ public struct RandomBooks {
 
     private mutating func add(_ type: String, _ data: JSON, reversible canReverse: Bool = false) {
         events.append(Self.event(type, org: org, date: date.description, data: data))
-        if canReverse { reversible.append(events.count) }
+        if canReverse { reversible.append(generated) }
     }
 
-    /// Adds `count` more events.
+    /// Events generated so far, handed out or not.
+    public var generated: Int { taken + events.count }
+
+    /// Adds `count` more steps (a step adds one event, or none when its draw does not fit).
     public mutating func generate(_ count: Int) {
         for _ in 0..<count { step() }
+    }
+
+    /// Hands out the events generated since the last call and forgets them: a long merge of many
+    /// organisations' books then holds only the events it has not written yet.
+    public mutating func take() -> [JSON] {
+        let out = events
+        taken += events.count
+        events = []
+        return out
     }
 
     private mutating func advanceDate() {
@@ -108,7 +123,7 @@ public struct RandomBooks {
                     "due": .string(CalendarDate(year: date.year + 1, month: 1, day: 31)!.description),
                     "lines": [["text": "Tvätt", "amount": kr(net), "vat": 25]],
                 ])
-            invoices.append((id, gross, events.count, false))
+            invoices.append((id, gross, generated, false))
         case 1 where !invoices.isEmpty:
             let index = Int.random(in: 0..<invoices.count, using: &rng)
             let pay = Int64.random(in: 1...invoices[index].outstanding, using: &rng)
