@@ -103,21 +103,18 @@ struct Output {
 
     mutating func line(_ text: String) {
         buffer.append(contentsOf: text.utf8)
-        buffer.append(0x0A)
-        if buffer.count >= 1 << 16 { flush() }
+        endLine()
     }
 
     mutating func bytes(_ bytes: [UInt8]) {
         buffer.append(contentsOf: bytes)
-        buffer.append(0x0A)
-        if buffer.count >= 1 << 16 { flush() }
+        endLine()
     }
 
     /// One append result as a line of canonical JSON, written into the buffer.
     mutating func json(_ result: AppendResult) {
         result.writeCanonicalJSON(into: &buffer)
-        buffer.append(0x0A)
-        if buffer.count >= 1 << 16 { flush() }
+        endLine()
     }
 
     /// One append result as a text line (`seq N  HASH  TYPE[ id ID][NOTE]`), written into the
@@ -136,6 +133,11 @@ struct Output {
             buffer.append(contentsOf: id.utf8)
         }
         literal(note)
+        endLine()
+    }
+
+    /// Ends the line just written; the buffer goes out once it holds 64 KiB.
+    private mutating func endLine() {
         buffer.append(0x0A)
         if buffer.count >= 1 << 16 { flush() }
     }
