@@ -84,7 +84,7 @@ struct StoredRuleState: RuleState {
     /// stored keys through one cursor (each put starts from the page the one before left it on),
     /// then the removals. `release` is called every `Limits.writesBetweenMemoryChecks` puts: the
     /// puts read pages all over the file, and mapped pages stay resident until they are dropped.
-    mutating func flush(release: () -> Void = {}) throws {
+    mutating func flush(release: () -> Void) throws {
         var changes: [(key: [UInt8], record: RuleRecord?)] = []
         for (key, slot) in slots.byKey where slot.changed { changes.append((key.bytes, slot.record)) }
         guard !changes.isEmpty else { return }
