@@ -55,6 +55,68 @@ enum Workers {
     }
 }
 
+/// Keeps the workers of a long pass within `window` seqs of each other, so that what one maps of
+/// the file the other reads before a page drop takes it away: each group's pass reads pages all
+/// over a file larger than the memory budget, and two passes apart map it twice. A job starts
+/// when no other worker is beyond the window in a job of its own (jobs start together); a worker
+/// that reached more than `window` past the slowest other worker in a job waits for it. The
+/// slowest never waits, and a worker between jobs holds no one back, so none waits forever.
+final class Pacer: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var positions: [UInt64?]
+    private let window: UInt64
+
+    init(workers: Int, window: UInt64) {
+        positions = Array(repeating: nil, count: workers)
+        self.window = window
+    }
+
+    /// Runs one job of `worker`; `body` reports the seqs it reaches, in order.
+    func job<R>(_ worker: Int, _ body: (_ reached: (UInt64) -> Void) throws -> R) rethrows -> R {
+        condition.withLock {
+            while positions.indices.contains(where: { $0 != worker && (positions[$0] ?? 0) > window }) { condition.wait() }
+            positions[worker] = 0
+        }
+        defer {
+            condition.withLock {
+                positions[worker] = nil
+                condition.broadcast()
+            }
+        }
+        return try body { seq in reached(worker, seq) }
+    }
+
+    private func reached(_ worker: Int, _ seq: UInt64) {
+        condition.withLock {
+            positions[worker] = seq
+            condition.broadcast()
+            while let slowest = positions.indices.filter({ $0 != worker }).compactMap({ positions[$0] }).min(), seq > slowest + window {
+                condition.wait()
+            }
+        }
+    }
+}
+
+/// Runs `body` on a thread of its own (not one of the workers' pool); `result()` waits for it.
+final class Background<Value>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var outcome: Result<Value, any Error>?
+
+    init(_ body: @escaping () throws -> Value) {
+        let work = UncheckedBox(body)
+        let thread = Thread { [self] in
+            outcome = Result { try work.value() }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    func result() throws -> Value {
+        done.wait()
+        return try outcome!.get()
+    }
+}
+
 /// A value handed to worker threads that use it one at a time or only read it.
 final class UncheckedBox<Value>: @unchecked Sendable {
     let value: Value

@@ -26,9 +26,10 @@ public struct VerifyReport: Sendable {
 extension Ledger {
     /// Replays the whole log: recomputes the chain, decodes every event, re-applies the append
     /// rules to each against the state before it, and compares the recomputed rule state and read
-    /// models with the stored ones. The chain is one sequential pass; the replay goes organisation
-    /// by organisation on a few threads. Every thread reads one and the same snapshot, so appends
-    /// and rebuilds may go on meanwhile. `progress` hears the number of events replayed.
+    /// models with the stored ones. The chain is one sequential pass on a thread of its own; the
+    /// replay goes organisation by organisation on a few threads, in step. Every thread reads one
+    /// and the same snapshot, so appends and rebuilds may go on meanwhile. `progress` hears the
+    /// number of events replayed.
     public func verify(progress: ((UInt64) -> Void)? = nil) throws -> VerifyReport {
         let workers = Workers.count
         // One snapshot per worker and one for the chain; while they are held this process begins
@@ -40,45 +41,35 @@ extension Ledger {
         let jobs = try organisationJobs(chainHeld.txn)
         let last = max(snapshot.head.seq, snapshot.lastSeq)
         let shared = SharedProgress(progress, release: environment.releaseMappedPagesOverBudget)
-        enum Job: Sendable {
-            case chain
-            case organisations([OrganisationJob])
-        }
-        enum Outcome {
-            case chain(ChainCheck, [String: Int])
-            case organisations([OrganisationCheck])
-        }
-        let jobList = [Job.chain] + organisationGroups(jobs).map(Job.organisations)
-        let outcomes = try Workers.map(jobList, workers: workers) { job, worker -> Outcome in
-            switch job {
-            case .chain:
-                // The chain pass also counts each organisation's events, to check the org: index.
-                try {
-                    var counts: [OrganisationBytes: Int] = [:]
-                    let chain = try log.checkChain(chainHeld.txn, snapshot: snapshot, release: environment.releaseMappedPagesOverBudget) { view in
-                        counts[OrganisationBytes(payload: view.payload), default: 0] += 1
-                    }
-                    return .chain(chain, Dictionary(counts.map { ($0.key.text, $0.value) }, uniquingKeysWith: +))
-                }()
-            case .organisations(let group):
-                .organisations(try verifyOrganisations(group.map(\.org), upTo: last, checkpoints: checkpoints, held: held[worker], progress: shared))
+        // The chain pass reads the log once, in order, on a thread of its own; the workers replay
+        // the groups in step with each other (`Pacer`), so their reads share the pages they map.
+        let chainPass = Background {
+            // The chain pass also counts each organisation's events, to check the org: index.
+            var counts: [OrganisationBytes: Int] = [:]
+            let chain = try self.log.checkChain(chainHeld.txn, snapshot: snapshot, release: self.environment.releaseMappedPagesOverBudget) { view in
+                counts[OrganisationBytes(payload: view.payload), default: 0] += 1
             }
+            return (chain, Dictionary(counts.map { ($0.key.text, $0.value) }, uniquingKeysWith: +))
         }
+        let pacer = Pacer(workers: workers, window: Limits.replayWindowSeqs)
+        let groupChecks: [[OrganisationCheck]]
+        do {
+            groupChecks = try Workers.map(organisationGroups(jobs), workers: workers) { group, worker in
+                try pacer.job(worker) { reached in
+                    try verifyOrganisations(
+                        group.map(\.org), upTo: last, checkpoints: checkpoints, held: held[worker], progress: shared, reached: reached)
+                }
+            }
+        } catch {
+            _ = try? chainPass.result()  // its snapshot must outlive it
+            throw error
+        }
+        let (chain, counts) = try chainPass.result()
         var report = VerifyReport()
-        var checks: [OrganisationCheck] = []
-        var counts: [String: Int] = [:]
-        var chainIntact = false
-        for outcome in outcomes {
-            switch outcome {
-            case .chain(let chain, let perOrganisation):
-                report.head = chain.head
-                counts = perOrganisation
-                chainIntact = chain.firstBad == nil
-                if let bad = chain.firstBad { report.discrepancies.append(Discrepancy(seq: bad.seq, what: bad.problem)) }
-            case .organisations(let group):
-                checks += group
-            }
-        }
+        var checks = Array(groupChecks.joined())
+        report.head = chain.head
+        let chainIntact = chain.firstBad == nil
+        if let bad = chain.firstBad { report.discrepancies.append(Discrepancy(seq: bad.seq, what: bad.problem)) }
         // An org: index that disagrees with the log (an event written around Kooplog): that
         // organisation is replayed again from the log itself, and the index named.
         let indexed = Dictionary(jobs.map { ($0.org, $0.events) }, uniquingKeysWith: +)
@@ -124,7 +115,7 @@ extension Ledger {
     /// an undecodable event or an index problem stops that organisation's replay only.
     private func verifyOrganisations(
         _ orgs: [String], upTo last: UInt64, checkpoints: [String: Checkpoint], held: SharedReadTransaction, seqs: [[UInt64]]? = nil,
-        progress: SharedProgress
+        progress: SharedProgress, reached: (UInt64) -> Void = { _ in }
     ) throws -> [OrganisationCheck] {
         let context = LedgerFoldContext(verifying: self, held: held)
         let replays = orgs.map { OrganisationReplay(org: $0, checkpoints: checkpoints, context: context) }
@@ -147,7 +138,10 @@ extension Ledger {
             try compareDue(replay, before: seq)
             replay.check.events += 1
             replayed += 1
-            if replayed % SharedProgress.step == 0 { progress.add(SharedProgress.step) }
+            if replayed % SharedProgress.step == 0 {
+                progress.add(SharedProgress.step)
+                reached(seq)
+            }
             let recorded: RecordedEvent
             switch consume decoded {
             case .success(let event): recorded = event
@@ -248,10 +242,20 @@ extension Ledger {
         let number = try? OrgNumber.parse(org).get()
         /// A record of this organisation (the scans below cover them), not one keyed by seq.
         func isOwn(_ key: RuleKey) -> Bool { key.orgDigits != nil && key.orgDigits == number?.digits }
+        // Each organisation's records lie on leaf pages all over a large file: memory is checked
+        // every `checkEvery` records read (at 10^7 events one organisation's lookups had mapped
+        // up to 90 MiB between two checks).
+        let checkEvery = 64
+        var read = 0
+        func counted() {
+            read += 1
+            if read % checkEvery == 0 { environment.releaseMappedPagesOverBudget() }
+        }
         for (kind, prefix) in zip(RuleKey.ownKinds, RuleKey.prefixes(org)) {
             let start = Array(prefix.utf8)
             try txn.scan(stateDatabase, from: start) { key, value in
                 guard key.starts(with: start) else { return false }
+                counted()
                 check.storedStateRecords += 1
                 let tail = UnsafeRawBufferPointer(rebasing: key[start.count...])
                 let replayed = number.flatMap { RuleKey(stored: tail, kind: kind, org: $0) }.flatMap { state.values[$0] }
@@ -260,16 +264,24 @@ extension Ledger {
                 return true
             }
         }
-        // The records keyed by seq, looked up one by one; and the own ones the store lacks.
+        // The records keyed by seq, looked up in key order through one cursor (so lookups that
+        // follow each other share leaf pages); and the own ones the store lacks.
         var own = 0
+        var cross: [(bytes: [UInt8], key: RuleKey, record: RuleRecord)] = []
         for (key, record) in state.values {
-            guard !isOwn(key) else {
+            if isOwn(key) {
                 own += 1
-                continue
+            } else {
+                cross.append((key.withBytes { Array($0) }, key, record))
             }
-            check.crossRecords += 1
-            if try key.withBytes({ k in try txn.withValue(stateDatabase, rawKey: k) { compare(key.text, replayed: record, stored: $0) } }) == nil {
-                compare(key.text, replayed: record, stored: nil)
+        }
+        cross.sort { KeyOrder.precedes($0.bytes, $1.bytes) }
+        check.crossRecords += cross.count
+        try txn.withCursor(stateDatabase) { cursor in
+            for (bytes, key, record) in cross {
+                counted()
+                let stored = try bytes.withUnsafeBytes { try cursor.value(at: $0) }
+                compare(key.text, replayed: record, stored: stored)
             }
         }
         if matched != own {

@@ -56,6 +56,9 @@ public enum Limits {
     /// Events of the organisations one worker replays together (verify, full rebuild): more share
     /// more pages between reads, and hold more open entities at once.
     public static let replayGroupEvents: Int = 100_000
+    /// How far (in seqs) one verify worker may run ahead of another (`Pacer`): their reads then
+    /// fall in the same stretch of the file, within what the memory budget keeps mapped.
+    public static let replayWindowSeqs: UInt64 = 16_384
     /// A full rebuild of a log up to this many events folds every organisation in one pass: each
     /// worker scans the whole log in order and folds its share of the organisations, holding their
     /// states till the end. Longer logs replay groups of organisations by their `org:` indexes, so

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+
+@testable import KooplogEngine
+
+/// Verify's workers go in step (`Pacer`): none gets more than the window ahead of another worker
+/// in a job, none waits for a worker between jobs, and an error lets the others go on. These hold
+/// for every interleaving of the threads, so the tests do not depend on the machine's speed.
+@Suite("Workers in step")
+struct PacerTests {
+    /// The seqs each worker last reported, written before it reports them to the pacer.
+    private final class Reported: @unchecked Sendable {
+        private let lock = NSLock()
+        private var seqs: [UInt64]
+        init(_ workers: Int) { seqs = Array(repeating: 0, count: workers) }
+        subscript(worker: Int) -> UInt64 {
+            get { lock.withLock { seqs[worker] } }
+            set { lock.withLock { seqs[worker] = newValue } }
+        }
+    }
+
+    @Test("a worker past another by more than the window waits for it, whichever runs faster")
+    func inStep() throws {
+        let window: UInt64 = 1_000
+        let end: UInt64 = 50_000
+        let pacer = Pacer(workers: 2, window: window)
+        let reported = Reported(2)
+        let started = DispatchGroup()
+        started.enter()
+        started.enter()
+        // Two threads of their own (a thread pool might run them one after the other).
+        let workers = (0..<2).map { worker in
+            Background { () -> UInt64 in
+                pacer.job(worker) { reached in
+                    // Both jobs begin before either reports a seq, so each has the other to keep to.
+                    started.leave()
+                    started.wait()
+                    var seq: UInt64 = 0
+                    var lead: UInt64 = 0
+                    // Uneven steps: one worker reports every 7 seqs, the other every 64.
+                    let step: UInt64 = worker == 0 ? 7 : 64
+                    while seq < end {
+                        seq = min(end, seq + step)
+                        reported[worker] = seq
+                        reached(seq)
+                        // Past `reached`, the other worker has reported at least seq - window.
+                        let other = reported[1 - worker]
+                        lead = max(lead, seq > other ? seq - other : 0)
+                    }
+                    return lead
+                }
+            }
+        }
+        let leads = try workers.map { try $0.result() }
+        #expect(leads.allSatisfy { $0 <= window }, "leads \(leads)")
+    }
+
+    @Test("jobs of different lengths on more workers than jobs in hand all finish, each once")
+    func unevenJobs() throws {
+        let pacer = Pacer(workers: 3, window: 100)
+        let lengths: [UInt64] = [5_000, 20, 3_000, 0, 12_000, 700, 1, 9_000]
+        let outputs = try Workers.map(lengths, workers: 3) { length, worker -> UInt64 in
+            try pacer.job(worker) { reached in
+                var seq: UInt64 = 0
+                while seq < length {
+                    seq += 1
+                    reached(seq)
+                }
+                return seq
+            }
+        }
+        #expect(outputs == lengths)
+    }
+
+    @Test("a job that throws lets the worker waiting for it go on; the error comes out")
+    func errorReleasesOthers() throws {
+        struct Stop: Error {}
+        let pacer = Pacer(workers: 2, window: 10)
+        let started = DispatchGroup()
+        started.enter()
+        started.enter()
+        let workers = (0..<2).map { worker in
+            Background { () -> UInt64 in
+                try pacer.job(worker) { reached in
+                    started.leave()
+                    started.wait()
+                    if worker == 1 {
+                        reached(5)
+                        throw Stop()
+                    }
+                    // Far past the other worker's 5: waits until its job ends by the error.
+                    var seq: UInt64 = 0
+                    while seq < 1_000 {
+                        seq += 1
+                        reached(seq)
+                    }
+                    return seq
+                }
+            }
+        }
+        #expect(try workers[0].result() == 1_000)
+        #expect(throws: Stop.self) { try workers[1].result() }
+    }
+}
