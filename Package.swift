@@ -85,9 +85,9 @@ let package = Package(
 
 // Release builds optimise across modules: the domain's generic decoders and rule book, called from
 // the engine, are specialised for the types it passes instead of running through witness tables
-// and runtime metadata lookups (docs/PERFORMANCE.md: decode 4.7 -> 2.7 µs per event). They skip
-// the run-time exclusivity checks (the compiler's static ones remain, and the debug builds the
-// tests run keep the dynamic ones): ~1 000 instructions per event in verify.
+// and runtime metadata lookups (docs/performance-history.md, fifth session: decode 4.7 -> 2.7 µs
+// per event). They skip the run-time exclusivity checks (the compiler's static ones remain, and
+// the debug builds the tests run keep the dynamic ones): ~1 000 instructions per event in verify.
 for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []
     settings.append(contentsOf: [
