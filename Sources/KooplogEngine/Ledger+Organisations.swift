@@ -57,24 +57,31 @@ enum Workers {
 
 /// Keeps the workers of a long pass within `window` seqs of each other, so that what one maps of
 /// the file the other reads before a page drop takes it away: each group's pass reads pages all
-/// over a file larger than the memory budget, and two passes apart map it twice. A job starts
-/// when no other worker is beyond the window in a job of its own (jobs start together); a worker
-/// that reached more than `window` past the slowest other worker in a job waits for it. The
-/// slowest never waits, and a worker between jobs holds no one back, so none waits forever.
+/// over a file larger than the memory budget, and two passes apart map it twice. Only jobs of
+/// similar sizes (events) go in step: a lighter job runs through the seqs faster and would wait
+/// for a heavier one most of the time (a federation's largest cooperative is a group of its own).
+/// A job starts when no other worker is beyond the window in a similar job (so similar jobs start
+/// together), and a worker more than `window` past the slowest other worker in a similar job
+/// waits for it. The slowest never waits, and a worker between jobs holds no one back, so none
+/// waits forever.
 final class Pacer: @unchecked Sendable {
     private let condition = NSCondition()
+    /// Each worker's last reported seq, nil between jobs, and the events of its job.
     private var positions: [UInt64?]
+    private var sizes: [Int]
     private let window: UInt64
 
     init(workers: Int, window: UInt64) {
         positions = Array(repeating: nil, count: workers)
+        sizes = Array(repeating: 0, count: workers)
         self.window = window
     }
 
-    /// Runs one job of `worker`; `body` reports the seqs it reaches, in order.
-    func job<R>(_ worker: Int, _ body: (_ reached: (UInt64) -> Void) throws -> R) rethrows -> R {
+    /// Runs one job of `worker` of `events` events; `body` reports the seqs it reaches, in order.
+    func job<R>(_ worker: Int, events: Int, _ body: (_ reached: (UInt64) -> Void) throws -> R) rethrows -> R {
         condition.withLock {
-            while positions.indices.contains(where: { $0 != worker && (positions[$0] ?? 0) > window }) { condition.wait() }
+            sizes[worker] = events
+            while positions.indices.contains(where: { inStep(worker, $0) && positions[$0]! > window }) { condition.wait() }
             positions[worker] = 0
         }
         defer {
@@ -86,11 +93,19 @@ final class Pacer: @unchecked Sendable {
         return try body { seq in reached(worker, seq) }
     }
 
+    /// Whether `worker` keeps to `other`: another worker in a job of a similar size (within half
+    /// again of each other).
+    private func inStep(_ worker: Int, _ other: Int) -> Bool {
+        guard other != worker, positions[other] != nil else { return false }
+        let (small, large) = (min(sizes[worker], sizes[other]), max(sizes[worker], sizes[other]))
+        return 2 * large <= 3 * small
+    }
+
     private func reached(_ worker: Int, _ seq: UInt64) {
         condition.withLock {
             positions[worker] = seq
             condition.broadcast()
-            while let slowest = positions.indices.filter({ $0 != worker }).compactMap({ positions[$0] }).min(), seq > slowest + window {
+            while let slowest = positions.indices.filter({ inStep(worker, $0) }).map({ positions[$0]! }).min(), seq > slowest + window {
                 condition.wait()
             }
         }

@@ -55,7 +55,7 @@ extension Ledger {
         let groupChecks: [[OrganisationCheck]]
         do {
             groupChecks = try Workers.map(organisationGroups(jobs), workers: workers) { group, worker in
-                try pacer.job(worker) { reached in
+                try pacer.job(worker, events: group.reduce(0) { $0 + $1.events }) { reached in
                     try verifyOrganisations(
                         group.map(\.org), upTo: last, checkpoints: checkpoints, held: held[worker], progress: shared, reached: reached)
                 }

@@ -31,7 +31,7 @@ struct PacerTests {
         // Two threads of their own (a thread pool might run them one after the other).
         let workers = (0..<2).map { worker in
             Background { () -> UInt64 in
-                pacer.job(worker) { reached in
+                pacer.job(worker, events: 50_000) { reached in
                     // Both jobs begin before either reports a seq, so each has the other to keep to.
                     started.leave()
                     started.wait()
@@ -60,7 +60,7 @@ struct PacerTests {
         let pacer = Pacer(workers: 3, window: 100)
         let lengths: [UInt64] = [5_000, 20, 3_000, 0, 12_000, 700, 1, 9_000]
         let outputs = try Workers.map(lengths, workers: 3) { length, worker -> UInt64 in
-            try pacer.job(worker) { reached in
+            try pacer.job(worker, events: Int(length)) { reached in
                 var seq: UInt64 = 0
                 while seq < length {
                     seq += 1
@@ -72,6 +72,37 @@ struct PacerTests {
         #expect(outputs == lengths)
     }
 
+    @Test("a job keeps to similar jobs only: a light one never waits for one many times its size")
+    func unevenSizes() throws {
+        let pacer = Pacer(workers: 2, window: 10)
+        let started = DispatchGroup()
+        started.enter()
+        started.enter()
+        let lightDone = DispatchSemaphore(value: 0)
+        let workers = (0..<2).map { worker in
+            Background { () -> Bool in
+                pacer.job(worker, events: worker == 0 ? 1_000 : 100_000) { reached in
+                    started.leave()
+                    started.wait()
+                    if worker == 1 {
+                        // The heavy job stays at seq 5 until the light one is done (or a minute
+                        // passed: the light one was held back, and the test fails).
+                        reached(5)
+                        return lightDone.wait(timeout: .now() + 60) == .success
+                    }
+                    var seq: UInt64 = 0
+                    while seq < 50_000 {
+                        seq += 1
+                        reached(seq)
+                    }
+                    lightDone.signal()
+                    return true
+                }
+            }
+        }
+        #expect(try workers.map { try $0.result() } == [true, true])
+    }
+
     @Test("a job that throws lets the worker waiting for it go on; the error comes out")
     func errorReleasesOthers() throws {
         struct Stop: Error {}
@@ -81,7 +112,7 @@ struct PacerTests {
         started.enter()
         let workers = (0..<2).map { worker in
             Background { () -> UInt64 in
-                try pacer.job(worker) { reached in
+                try pacer.job(worker, events: 1_000) { reached in
                     started.leave()
                     started.wait()
                     if worker == 1 {
