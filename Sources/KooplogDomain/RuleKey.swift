@@ -44,6 +44,8 @@ public struct RuleKey: Hashable, Sendable, CustomStringConvertible {
     public var kind: Kind { Kind(rawValue: UInt8(truncatingIfNeeded: kindAndOrg >> 56))! }
     /// The organisation's ten digits (`OrgNumber.digits`); nil for the kinds keyed by seq.
     public var orgDigits: UInt64? { kind.isCross ? nil : kindAndOrg & 0x00FF_FFFF_FFFF_FFFF }
+    /// The seq of a kind keyed by seq (`reversal`, `postings`); nil for the others.
+    public var seq: UInt64? { kind.isCross ? number : nil }
 
     private init(_ kind: Kind, org: OrgNumber?, number: UInt64 = 0, id: String = "") {
         let digits = org?.digits ?? 0
