@@ -116,6 +116,7 @@ final class Pacer: @unchecked Sendable {
 final class Background<Value>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var outcome: Result<Value, any Error>?
+    private var awaited = false
 
     init(_ body: @escaping () throws -> Value) {
         let work = UncheckedBox(body)
@@ -126,8 +127,18 @@ final class Background<Value>: @unchecked Sendable {
         thread.start()
     }
 
+    /// Whether `body` has finished by `deadline` (waits till then at most). Called by the thread
+    /// that calls `result()`.
+    func finished(by deadline: DispatchTime) -> Bool {
+        if !awaited { awaited = done.wait(timeout: deadline) == .success }
+        return awaited
+    }
+
     func result() throws -> Value {
-        done.wait()
+        if !awaited {
+            done.wait()
+            awaited = true
+        }
         return try outcome!.get()
     }
 }

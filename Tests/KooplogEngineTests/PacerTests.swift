@@ -5,9 +5,20 @@ import Testing
 
 /// Verify's workers go in step (`Pacer`): none gets more than the window ahead of another worker
 /// in a job, none waits for a worker between jobs, and an error lets the others go on. These hold
-/// for every interleaving of the threads, so the tests do not depend on the machine's speed.
+/// for every interleaving of the threads, so the tests do not depend on the machine's speed; a
+/// worker held back for good fails a test after a minute instead of hanging it.
 @Suite("Workers in step")
 struct PacerTests {
+    /// The workers' results, or nil (a failed expectation) when one has not finished in a minute.
+    private func results<T>(_ workers: [Background<T>]) throws -> [T]? {
+        let deadline = DispatchTime.now() + 60
+        guard workers.allSatisfy({ $0.finished(by: deadline) }) else {
+            Issue.record("a worker did not finish within a minute")
+            return nil
+        }
+        return try workers.map { try $0.result() }
+    }
+
     /// The seqs each worker last reported, written before it reports them to the pacer.
     private final class Reported: @unchecked Sendable {
         private let lock = NSLock()
@@ -51,7 +62,7 @@ struct PacerTests {
                 }
             }
         }
-        let leads = try workers.map { try $0.result() }
+        let leads = try #require(try results(workers))
         #expect(leads.allSatisfy { $0 <= window }, "leads \(leads)")
     }
 
@@ -59,17 +70,19 @@ struct PacerTests {
     func unevenJobs() throws {
         let pacer = Pacer(workers: 3, window: 100)
         let lengths: [UInt64] = [5_000, 20, 3_000, 0, 12_000, 700, 1, 9_000]
-        let outputs = try Workers.map(lengths, workers: 3) { length, worker -> UInt64 in
-            try pacer.job(worker, events: Int(length)) { reached in
-                var seq: UInt64 = 0
-                while seq < length {
-                    seq += 1
-                    reached(seq)
+        let run = Background {
+            try Workers.map(lengths, workers: 3) { length, worker -> UInt64 in
+                try pacer.job(worker, events: Int(length)) { reached in
+                    var seq: UInt64 = 0
+                    while seq < length {
+                        seq += 1
+                        reached(seq)
+                    }
+                    return seq
                 }
-                return seq
             }
         }
-        #expect(outputs == lengths)
+        #expect(try results([run]) == [lengths])
     }
 
     @Test("a job keeps to similar jobs only: a light one never waits for one many times its size")
@@ -100,7 +113,7 @@ struct PacerTests {
                 }
             }
         }
-        #expect(try workers.map { try $0.result() } == [true, true])
+        #expect(try results(workers) == [true, true])
     }
 
     @Test("a job that throws lets the worker waiting for it go on; the error comes out")
@@ -129,6 +142,7 @@ struct PacerTests {
                 }
             }
         }
+        try #require(workers.allSatisfy { $0.finished(by: .now() + 60) })
         #expect(try workers[0].result() == 1_000)
         #expect(throws: Stop.self) { try workers[1].result() }
     }
