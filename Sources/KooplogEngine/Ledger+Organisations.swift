@@ -112,19 +112,37 @@ final class Pacer: @unchecked Sendable {
     }
 }
 
-/// Runs `body` on a thread of its own (not one of the workers' pool); `result()` waits for it.
+/// Runs `body` on a thread of its own (not one of the workers' pool); `result()` joins it, so the
+/// thread has ended, not only its work, when the result is handed on (a process may then exit).
 final class Background<Value>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var outcome: Result<Value, any Error>?
+    private var body: (() throws -> Value)?
+    private var thread = pthread_t()
+    private var started = false
     private var awaited = false
 
     init(_ body: @escaping () throws -> Value) {
-        let work = UncheckedBox(body)
-        let thread = Thread { [self] in
-            outcome = Result { try work.value() }
-            done.signal()
+        self.body = body
+        // The thread holds its start (and through it this object) until its body is done.
+        let start = Unmanaged.passRetained(ThreadStart { [self] in run() })
+        started =
+            pthread_create(
+                &thread, nil,
+                { raw in
+                    Unmanaged<ThreadStart>.fromOpaque(raw!).takeRetainedValue().run()
+                    return nil
+                }, start.toOpaque()) == 0
+        if !started {
+            start.release()
+            run()  // no thread to be had: the work is done here, before the caller goes on
         }
-        thread.start()
+    }
+
+    private func run() {
+        outcome = Result { try body!() }
+        body = nil
+        done.signal()
     }
 
     /// Whether `body` has finished by `deadline` (waits till then at most). Called by the thread
@@ -139,8 +157,18 @@ final class Background<Value>: @unchecked Sendable {
             done.wait()
             awaited = true
         }
+        if started {
+            pthread_join(thread, nil)
+            started = false
+        }
         return try outcome!.get()
     }
+}
+
+/// What a thread started by `Background` runs (a C start routine cannot capture a generic type).
+private final class ThreadStart {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
 }
 
 /// A value handed to worker threads that use it one at a time or only read it.
