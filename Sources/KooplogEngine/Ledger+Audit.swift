@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 public import KooplogDomain
 import KooplogProjections
-public import KooplogReports
+import KooplogReports
 public import KooplogStore
 
 /// What checking a saved report found.

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-public import KooplogDomain
-public import KooplogStore
+import KooplogDomain
+import KooplogStore
 
 /// The manifest written next to a backup (`manifest.json`).
 public struct BackupManifest: Codable, Sendable, Equatable {

@@ -1,5 +1,5 @@
 import Foundation
-public import KooplogDomain
+import KooplogDomain
 public import KooplogStore
 
 /// What an import did.

@@ -2,7 +2,7 @@ import Foundation
 public import KooplogDomain
 import KooplogProjections
 import KooplogReports
-public import KooplogSIE
+import KooplogSIE
 import KooplogStore
 
 extension Ledger {

@@ -72,7 +72,7 @@ struct PacerTests {
         let lengths: [UInt64] = [5_000, 20, 3_000, 0, 12_000, 700, 1, 9_000]
         let run = Background {
             try Workers.map(lengths, workers: 3) { length, worker -> UInt64 in
-                try pacer.job(worker, events: Int(length)) { reached in
+                pacer.job(worker, events: Int(length)) { reached in
                     var seq: UInt64 = 0
                     while seq < length {
                         seq += 1

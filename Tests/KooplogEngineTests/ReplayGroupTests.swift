@@ -285,7 +285,7 @@ struct ReplayGroupTests {
             let streams = ledger.environment.database("streams")
             let key = Array("org:\(owner)".utf8)
             _ = try txn.delete(streams, key)
-            for seq in own.filter { $0 != own[5] } + [foreign] { try txn.put(streams, key, BigEndian.bytes(seq)) }
+            for seq in own.filter({ $0 != own[5] }) + [foreign] { try txn.put(streams, key, BigEndian.bytes(seq)) }
         }
         let report = try ledger.verify()
         #expect(!report.ok)
