@@ -265,25 +265,21 @@ extension Ledger {
             }
         }
         // The records keyed by seq, looked up by kind and seq through one cursor (so lookups that
-        // follow each other share leaf pages: seqs of as many digits are in the store's order);
-        // and the own ones the store lacks.
+        // follow each other share leaf pages: seqs of as many digits are in the store's order;
+        // the order is made once per key, not per comparison); and the own ones the store lacks.
         var own = 0
-        var cross: [(kind: RuleKey.Kind, seq: UInt64)] = []
-        var others: [RuleKey] = []  // none but in a damaged ledger (an organisation number that does not read)
+        var cross: [(order: (UInt8, UInt64), key: RuleKey)] = []
         for key in state.values.keys {
             if isOwn(key) {
                 own += 1
-            } else if let seq = key.seq {
-                cross.append((key.kind, seq))
             } else {
-                others.append(key)
+                cross.append(((key.kind.rawValue, key.seq ?? 0), key))
             }
         }
-        cross.sort { ($0.kind.rawValue, $0.seq) < ($1.kind.rawValue, $1.seq) }
-        check.crossRecords += cross.count + others.count
+        cross.sort { $0.order < $1.order }
+        check.crossRecords += cross.count
         try txn.withCursor(stateDatabase) { cursor in
-            let sorted = cross.map { $0.kind == .reversal ? RuleKey.reversal($0.seq) : RuleKey.postings($0.seq) }
-            for key in sorted + others {
+            for (_, key) in cross {
                 counted()
                 let stored = try key.withBytes { try cursor.value(at: $0) }
                 compare(key.text, replayed: state.values[key], stored: stored)
