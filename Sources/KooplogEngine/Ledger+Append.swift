@@ -225,7 +225,7 @@ extension Ledger {
             for (index, event) in events.enumerated() {
                 // A large batch looks up rule state and indexes all over the file: drop the mapped
                 // pages read now and then (the transaction's own changes are in its dirty pages).
-                if Limits.memoryCheckDue(afterWrite: index) { releaseMappedPages() }
+                if Limits.memoryCheckDue(afterWrite: index) { releaseAppendPagesOverBudget() }
                 func place() -> EventPosition { EventPosition(index: index + 1, line: lines?[index], type: event.type, id: event.id) }
                 if let id = event.id {
                     if let existing = try log.sequence(forID: id, pointer.pointee) {
@@ -275,14 +275,14 @@ extension Ledger {
     /// Completes a batch of `store` calls in their transaction: the log's streams and head, the
     /// decoded forms and the rule state's changes, each written once, in key order.
     func finishBatch(_ head: LogHead, _ pending: PendingWrites, state: inout StoredRuleState, _ txn: inout Transaction) throws {
-        try log.finish(pending.log, head: head, &txn, release: releaseMappedPages)
+        try log.finish(pending.log, head: head, &txn, release: releaseAppendPagesOverBudget)
         try storeDecoded(pending.forms, &txn)
-        try state.flush(release: releaseMappedPages)
+        try state.flush(release: releaseAppendPagesOverBudget)
     }
 
     /// An append's memory check: over the budget, its mapped pages are dropped once they exceed
     /// `Limits.appendMappedBytesFloor` (see there).
-    private func releaseMappedPages() { environment.releaseMappedPagesOverBudget(floor: Limits.appendMappedBytesFloor) }
+    private func releaseAppendPagesOverBudget() { environment.releaseMappedPagesOverBudget(floor: Limits.appendMappedBytesFloor) }
 
     private func checkActor(_ actor: String) throws(Refusal) {
         let bytes = Array(actor.utf8)

@@ -152,11 +152,8 @@ final class Background<Value>: @unchecked Sendable {
         return awaited
     }
 
+    /// Joins the thread (its body is then done) and hands on what the body returned or threw.
     func result() throws -> Value {
-        if !awaited {
-            done.wait()
-            awaited = true
-        }
         if started {
             pthread_join(thread, nil)
             started = false
