@@ -333,6 +333,7 @@ extension Ledger {
                             fromDecoded
                             ? try forms?.value(atSeq: least).map { raw in Result<RecordedEvent, Refusal>.success(try indexed(Ledger.readDecoded(least, raw))) }
                             : try log.withRecord(least, records) { view in
+                                if agreeingForms { view.prefetchPayload() }  // fetched during the form's lookup and decoding
                                 if agreeingForms, let raw = try? forms?.value(atSeq: least),
                                     let recorded = Self.agreeingForm(least, payload: view.payload, form: raw)
                                 {

@@ -213,6 +213,18 @@ struct EventLogTests {
         }
     }
 
+    @Test("prefetching a record's payload reads nothing and changes nothing, also for a record too short to have one")
+    func prefetch() {
+        for count in [0, 1, RecordFormat.payloadOffset - 1, RecordFormat.payloadOffset, RecordFormat.payloadOffset + 1, 4_096] {
+            let bytes = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            bytes.withUnsafeBytes { raw in
+                let view = RecordView(seq: 1, raw: raw)
+                view.prefetchPayload()
+                #expect(view.raw.elementsEqual(bytes))
+            }
+        }
+    }
+
     @Test("Digest hex round trip and the zero hash")
     func digest() {
         let digest = Digest(hex: String(repeating: "ab", count: 32))
