@@ -167,6 +167,9 @@ public struct RecordedEvent: Sendable, Equatable {
         return out
     }
 
+    /// Appends `payload` to `out` (verify writes each replayed event's payload into one buffer).
+    public func appendPayload(to out: inout [UInt8]) { writePayload(into: &out) }
+
     /// Whether `bytes` are exactly this event's canonical payload (compared as it is written,
     /// nothing kept).
     public func hasPayload(_ bytes: UnsafeRawBufferPointer) -> Bool {

@@ -242,6 +242,32 @@ struct OrganisationJob: Sendable {
     var events: Int
 }
 
+/// Where a whole-log pass (`forEachEvent`) reads each event from.
+enum EventSource {
+    /// The log: each payload decoded.
+    case log
+    /// The decoded forms alone (a full rebuild, its forms complete); a form that does not read, or
+    /// is missing, is an integrity error.
+    case decodedForms
+    /// Verify, byte for byte: an event's decoded form where the canonical payload it writes is
+    /// the stored one (`Ledger.agreeingForm`), else its payload decoded.
+    case agreeingForms
+    /// Verify, by digest: an event's decoded form where it reads and is of the current schema
+    /// version (`Ledger.currentForm`), without reading the log; else its payload decoded. The
+    /// caller proves the forms by their `PayloadDigest` against the log's.
+    case digestedForms
+}
+
+/// Where `forEachEvent` read an event from.
+enum EventOrigin {
+    /// Its stored payload, these bytes (valid while the pass's read transaction is).
+    case payload(UnsafeRawBufferPointer)
+    /// Its decoded form, whose canonical payload was compared byte for byte with the stored one.
+    case agreeingForm
+    /// Its decoded form alone, not compared with the log (`.decodedForms`, `.digestedForms`).
+    case form
+}
+
 extension Ledger {
     /// The organisations with events and how many each has, largest first (so the last jobs are
     /// short).
@@ -280,19 +306,17 @@ extension Ledger {
         return groups
     }
 
-    /// Calls `body(index, seq, event, agreeingForm)` with the events of several organisations up to
-    /// `head`, in one seq order (`index` into `orgs`), read in `held`, decoded or refused (from
-    /// their decoded forms with `fromDecoded`: a rebuild; a form that does not read throws; with
-    /// `agreeingForms`, verify, from a form that agrees with its payload byte for byte, and then
-    /// `agreeingForm` is true: `Ledger.agreeingForm`); an organisation whose `body` returned false
-    /// gets no more. `seqs` replaces the `org:` indexes when given
-    /// (verify, when an index disagrees with the log). An index entry without its record, or naming
-    /// another organisation's event, is an integrity error: thrown, or handed to `indexProblem`
-    /// with the organisation's index, which then gets no more events.
+    /// Calls `body(index, seq, event, origin)` with the events of several organisations up to
+    /// `head`, in one seq order (`index` into `orgs`), read in `held` from where `source` says,
+    /// decoded or refused, with where each was read from; an organisation whose `body` returned
+    /// false gets no more. `seqs` replaces the `org:` indexes when given (verify, when an index
+    /// disagrees with the log). An index entry without its record, or naming another
+    /// organisation's event, is an integrity error: thrown, or handed to `indexProblem` with the
+    /// organisation's index, which then gets no more events.
     func forEachEvent(
-        of orgs: [String], upTo head: UInt64, in held: SharedReadTransaction, seqs given: [[UInt64]]? = nil, fromDecoded: Bool = false,
-        agreeingForms: Bool = false, indexProblem: ((Int, StoreError) -> Void)? = nil,
-        _ body: (Int, UInt64, consuming Result<RecordedEvent, Refusal>, _ agreeingForm: Bool) throws -> Bool
+        of orgs: [String], upTo head: UInt64, in held: SharedReadTransaction, seqs given: [[UInt64]]? = nil, source: EventSource = .log,
+        indexProblem: ((Int, StoreError) -> Void)? = nil,
+        _ body: (Int, UInt64, consuming Result<RecordedEvent, Refusal>, EventOrigin) throws -> Bool
     ) throws {
         // Each stream's own B-tree pages lie elsewhere in the file: memory is checked after each.
         let lists =
@@ -328,29 +352,36 @@ extension Ledger {
                         return recorded
                     }
                     do {
-                        var agreeing = false
-                        let read =
-                            fromDecoded
-                            ? try forms?.value(atSeq: least).map { raw in Result<RecordedEvent, Refusal>.success(try indexed(Ledger.readDecoded(least, raw))) }
-                            : try log.withRecord(least, records) { view in
-                                if agreeingForms { view.prefetchPayload() }  // fetched during the form's lookup and decoding
-                                if agreeingForms, let raw = try? forms?.value(atSeq: least),
-                                    let recorded = Self.agreeingForm(least, payload: view.payload, form: raw)
-                                {
-                                    agreeing = true
-                                    return .success(try indexed(recorded))
+                        var origin = EventOrigin.form
+                        var read: Result<RecordedEvent, Refusal>?
+                        if source == .decodedForms {
+                            read = try forms?.value(atSeq: least).map { raw in .success(try indexed(Ledger.readDecoded(least, raw))) }
+                            guard read != nil else {
+                                throw StoreError.integrity.with("the decoded forms lack seq \(least); run kooplog rebuild --full --from-log")
+                            }
+                        } else if source == .digestedForms, let raw = try? forms?.value(atSeq: least), let recorded = Self.currentForm(least, raw) {
+                            read = .success(try indexed(recorded))
+                        } else {
+                            read = try log.withRecord(least, records) { view in
+                                if source == .agreeingForms {
+                                    view.prefetchPayload()  // fetched during the form's lookup and decoding
+                                    if let raw = try? forms?.value(atSeq: least), let recorded = Self.agreeingForm(least, payload: view.payload, form: raw) {
+                                        origin = .agreeingForm
+                                        return .success(try indexed(recorded))
+                                    }
                                 }
+                                origin = .payload(view.payload)
                                 do {
                                     return .success(try indexed(try RecordedEvent.decode(seq: least, payload: view.payload)))
                                 } catch let refusal as Refusal {
                                     return .failure(refusal)
                                 }
                             }
+                        }
                         guard let decoded = read else {
-                            if fromDecoded { throw StoreError.integrity.with("the decoded forms lack seq \(least); run kooplog rebuild --full --from-log") }
                             throw StoreError.integrity.with("the org:\(org) index names seq \(least), which the log does not hold")
                         }
-                        if try !body(pick, least, consume decoded, agreeing) { done[pick] = true }
+                        if try !body(pick, least, consume decoded, origin) { done[pick] = true }
                     } catch let error as StoreError where error == .integrity && indexProblem != nil {
                         indexProblem?(pick, error)
                         done[pick] = true
@@ -450,7 +481,7 @@ extension Ledger {
             let orgs = group.map(\.org)
             let folds = OrganisationFolds(orgs, progress: progress)
             let context = fromDecoded ? LedgerFoldContext(ledger: self, decodedIn: held) : LedgerFoldContext(log: log, held: held)
-            try forEachEvent(of: orgs, upTo: head, in: held, fromDecoded: fromDecoded) { index, seq, decoded, _ in
+            try forEachEvent(of: orgs, upTo: head, in: held, source: fromDecoded ? .decodedForms : .log) { index, seq, decoded, _ in
                 guard case .success(let recorded) = consume decoded else {
                     throw StoreError.integrity.with("seq \(seq) does not decode; run kooplog verify")
                 }

@@ -33,8 +33,14 @@ extension Ledger {
 
     /// `agreeingForm` of the stored form `raw`.
     static func agreeingForm(_ seq: UInt64, payload: UnsafeRawBufferPointer, form raw: UnsafeRawBufferPointer) -> RecordedEvent? {
-        guard let recorded = try? RecordedEvent.decode(seq: seq, decoded: raw),
-            recorded.version == Upcaster.standard.currentVersion(of: recorded.event.type), recorded.hasPayload(payload)
+        guard let recorded = currentForm(seq, raw), recorded.hasPayload(payload) else { return nil }
+        return recorded
+    }
+
+    /// The event of the stored form `raw` when it reads and is of its type's current schema
+    /// version (older forms are not read), whether or not it agrees with the log.
+    static func currentForm(_ seq: UInt64, _ raw: UnsafeRawBufferPointer) -> RecordedEvent? {
+        guard let recorded = try? RecordedEvent.decode(seq: seq, decoded: raw), recorded.version == Upcaster.standard.currentVersion(of: recorded.event.type)
         else { return nil }
         return recorded
     }
@@ -57,11 +63,11 @@ final class LedgerFoldContext: FoldContext {
 
     /// For verify's replay: an event's decoded form where there is one that reads, else its
     /// payload (decoding it again was four fifths of a reversal's cost in verify). Verify looks up
-    /// only earlier events (originals of reversals, invoices of payments): one of the same
-    /// organisation has had its form checked against its payload already, and one of another
-    /// organisation is checked by that organisation's replay. A form that differs is named either
-    /// way, so a ledger with one never passes; at most, later comparisons of the same organisation
-    /// disagree as well.
+    /// only earlier events (originals of reversals, invoices of payments), whose forms are checked
+    /// against their payloads by their organisation's replay: by its payload digest, and when that
+    /// differs, byte for byte in a second replay, which reads earlier forms only after checking
+    /// them. A form that differs is named either way, so a ledger with one never passes; at most,
+    /// later comparisons of the same organisation disagree as well.
     init(verifying ledger: Ledger, held: SharedReadTransaction) {
         read = { seq in
             if let form = try? ledger.decodedEvent(seq, held.txn) { return form }

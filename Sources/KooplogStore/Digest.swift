@@ -82,6 +82,34 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// SHA-256 over a run of records' payloads, each as its seq (8 bytes, big-endian), its length
+/// (8 bytes, big-endian) and its bytes. Verify's chain pass makes one per organisation from the
+/// payloads stored in the log, and each organisation's replay one from the payloads its events'
+/// decoded forms write: the two are equal exactly when every form writes its event's stored
+/// payload, byte for byte (SHA-256 being collision-resistant, which the chain relies on already).
+public struct PayloadDigest {
+    private var hasher = SHA256()
+    /// Payloads added.
+    public private(set) var count = 0
+
+    public init() {}
+
+    public mutating func add(seq: UInt64, payload: UnsafeRawBufferPointer) {
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2) { header in
+            header[0] = seq.bigEndian
+            header[1] = UInt64(payload.count).bigEndian
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(header))
+        }
+        hasher.update(bufferPointer: payload)
+        count += 1
+    }
+
+    /// The digest of the payloads added so far.
+    public func finalize() -> Digest {
+        Digest(uncheckedBytes: hasher.finalize().withUnsafeBytes { Array($0) })
+    }
+}
+
 /// The head of the log: the last sequence and its hash (`0` and `Digest.zero` when empty).
 public struct LogHead: Hashable, Sendable {
     public let seq: UInt64

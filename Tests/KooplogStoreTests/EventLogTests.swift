@@ -225,6 +225,32 @@ struct EventLogTests {
         }
     }
 
+    @Test("a payload digest depends on every payload's seq, bytes and bounds, and on their order")
+    func payloadDigest() {
+        func digest(_ records: [(UInt64, [UInt8])]) -> KooplogStore.Digest {
+            var payloads = PayloadDigest()
+            for (seq, bytes) in records { bytes.withUnsafeBytes { payloads.add(seq: seq, payload: $0) } }
+            #expect(payloads.count == records.count)
+            return payloads.finalize()
+        }
+        func be(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+        let a = Array(#"{"a":1}"#.utf8)
+        let b = Array(#"{"b":2}"#.utf8)
+        let base = digest([(1, a), (7, b)])
+        #expect(digest([(1, a), (7, b)]) == base)
+        #expect(digest([(1, a), (8, b)]) != base)  // another seq
+        #expect(digest([(1, a), (7, Array(#"{"b":3}"#.utf8))]) != base)  // another byte
+        #expect(digest([(7, b), (1, a)]) != base)  // another order
+        #expect(digest([(1, a + b.prefix(1)), (7, Array(b.dropFirst()))]) != base)  // the same bytes, bounded elsewhere
+        // One payload holding the next record's seq (and a length) where a framing without
+        // lengths, or with a fixed one, would put them.
+        #expect(digest([(1, a + be(7) + b)]) != base)
+        #expect(digest([(1, a + be(7) + be(0) + b)]) != base)
+        #expect(digest([(1, a + be(7) + be(UInt64(b.count)) + b)]) != base)
+        #expect(digest([(1, a)]) != base)  // one fewer
+        #expect(digest([]) != base)
+    }
+
     @Test("Digest hex round trip and the zero hash")
     func digest() {
         let digest = Digest(hex: String(repeating: "ab", count: 32))
