@@ -53,9 +53,9 @@ public struct RecordView {
     public var embeddedSeq: UInt64 { BigEndian.uint64(UnsafeRawBufferPointer(rebasing: raw[RecordFormat.seqOffset..<RecordFormat.payloadOffset])) }
 
     /// Asks the CPU to fetch the payload's bytes into its caches while other work goes on (a
-    /// hint: no page fault, nothing read). Verify's replay asks this as it finds a record, before
-    /// it looks up and decodes the event's form, so the payload match that follows (the first
-    /// touch of those bytes, a cache miss per 64 of them) finds them there.
+    /// hint: no page fault, nothing read). Verify's byte-for-byte replay asks this as it finds a
+    /// record, before it looks up and decodes the event's form, so the payload match that follows
+    /// (the first touch of those bytes, a cache miss per 64 of them) finds them there.
     public func prefetchPayload() {
         guard let base = raw.baseAddress else { return }
         kooplog_prefetch(base + RecordFormat.payloadOffset, raw.count - RecordFormat.payloadOffset)  // none for a short record
