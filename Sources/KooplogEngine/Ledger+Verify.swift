@@ -35,13 +35,16 @@ extension Ledger {
     /// and the same snapshot, so appends and rebuilds may go on meanwhile. `progress` hears the
     /// number of events replayed.
     ///
-    /// The replay reads each event from its decoded form alone, and the chain pass proves the
-    /// forms: it digests each organisation's stored payloads (`PayloadDigest`), the replay the
-    /// payloads its forms write, and the two must be equal. So the workers never read the log's
-    /// records, which lie all over the file (at 10^7 events that halved the page faults). An
-    /// organisation whose digests differ is replayed again with each form compared byte for byte
-    /// with its payload, which names the first that differs.
-    public func verify(progress: ((UInt64) -> Void)? = nil) throws -> VerifyReport {
+    /// With `formsByDigest` (the default where the CPU hashes SHA-256 in hardware) the replay
+    /// reads each event from its decoded form alone, and the chain pass proves the forms: it
+    /// digests each organisation's stored payloads (`PayloadDigest`), the replay the payloads its
+    /// forms write, and the two must be equal. So the workers never read the log's records, which
+    /// lie all over the file (at 10^7 events that halved the page faults), for two more SHA-256
+    /// passes over each payload. An organisation whose digests differ is replayed again with each
+    /// form compared byte for byte with its payload as it is read, which names the first that
+    /// differs. Without, every organisation is replayed that way from the start: where SHA-256 runs
+    /// in software, two more passes cost more than the reads they spare.
+    public func verify(progress: ((UInt64) -> Void)? = nil, formsByDigest: Bool = Hardware.hashesSHA256) throws -> VerifyReport {
         let workers = Workers.count
         // One snapshot per worker and one for the chain; while they are held this process begins
         // no other transaction (a map resize would wait for them).
@@ -55,16 +58,17 @@ extension Ledger {
         // The chain pass reads the log once, in order, on a thread of its own; the workers replay
         // the groups in step with each other (`Pacer`), so their reads share the pages they map.
         let chainPass = Background {
-            // The chain pass also counts and digests each organisation's events, to check the
-            // org: index and the decoded forms.
+            // The chain pass also counts each organisation's events, to check the org: index, and
+            // digests their payloads, to prove the decoded forms.
             var tallies: [OrganisationBytes: OrganisationTally] = [:]
             let chain = try self.log.checkChain(chainHeld.txn, snapshot: snapshot, release: self.environment.releaseMappedPagesOverBudget) { view in
                 let org = OrganisationBytes(payload: view.payload)
                 let tally = tallies[org] ?? OrganisationTally()
-                if tally.payloads.count == 0 { tallies[org] = tally }
-                tally.payloads.add(seq: view.seq, payload: view.payload)
+                if tally.events == 0 { tallies[org] = tally }
+                tally.events += 1
+                if formsByDigest { tally.payloads.add(seq: view.seq, payload: view.payload) }
             }
-            return (chain, Dictionary(tallies.map { ($0.key.text, $0.value.payloads) }) { first, _ in first })
+            return (chain, Dictionary(tallies.map { ($0.key.text, $0.value) }) { first, _ in first })
         }
         // Replays organisations by groups on the workers, in step; reads events as `source` says.
         func replay(_ jobs: [OrganisationJob], source: EventSource, seqs: [String: [UInt64]]? = nil) throws -> [OrganisationCheck] {
@@ -82,13 +86,13 @@ extension Ledger {
         }
         var checks: [OrganisationCheck]
         do {
-            checks = try replay(jobs, source: .digestedForms)
+            checks = try replay(jobs, source: formsByDigest ? .digestedForms : .agreeingForms)
         } catch {
             _ = try? chainPass.result()  // its snapshot must outlive it
             throw error
         }
         let (chain, logged) = try chainPass.result()
-        let counts = logged.mapValues(\.count)
+        let counts = logged.mapValues(\.events)
         var report = VerifyReport()
         report.head = chain.head
         let chainIntact = chain.firstBad == nil
@@ -115,7 +119,7 @@ extension Ledger {
         // An organisation replayed from its forms alone whose forms' payloads are not the log's
         // (a form changed behind the log's back, or a replay cut short) is replayed again with
         // each form compared byte for byte, which names what differs.
-        let unproven = Set(checks.filter { check in check.payloadDigest.map { $0 != logged[check.org]?.finalize() } ?? false }.map(\.org))
+        let unproven = Set(checks.filter { check in check.payloadDigest.map { $0 != logged[check.org]?.payloads.finalize() } ?? false }.map(\.org))
         if !unproven.isEmpty {
             report.organisationsRechecked = unproven.count
             checks.removeAll { unproven.contains($0.org) }
@@ -423,8 +427,10 @@ private final class OrganisationReplay {
     }
 }
 
-/// What verify's chain pass found of one organisation: its stored payloads, digested and counted.
+/// What verify's chain pass found of one organisation: its events counted, their stored payloads
+/// digested (when the forms are proven by digest).
 private final class OrganisationTally {
+    var events = 0
     var payloads = PayloadDigest()
 }
 

@@ -1,3 +1,4 @@
+internal import CLMDB
 import Crypto
 import Glibc
 
@@ -80,6 +81,13 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
         default: nil
         }
     }
+}
+
+/// What the machine's CPU does for hashing.
+public enum Hardware {
+    /// Whether it has instructions for SHA-256 (x86's SHA extensions, ARMv8's SHA2), so that a
+    /// SHA-256 pass over a payload costs about what comparing it with another does.
+    public static let hashesSHA256 = kooplog_cpu_hashes_sha256() != 0
 }
 
 /// SHA-256 over a run of records' payloads, each as its seq (8 bytes, big-endian), its length

@@ -251,6 +251,20 @@ struct EventLogTests {
         #expect(digest([]) != base)
     }
 
+    @Test("the CPU's SHA-256 instructions are found as the kernel lists them (x86 sha_ni, ARM sha2)")
+    func sha256Instructions() throws {
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = Set(
+            cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") || $0.hasPrefix("Features") }.map { $0.split(separator: " ").map(String.init) } ?? [])
+        #if arch(x86_64)
+            #expect(Hardware.hashesSHA256 == flags.contains("sha_ni"))
+        #elseif arch(arm64)
+            #expect(Hardware.hashesSHA256 == flags.contains("sha2"))
+        #else
+            #expect(!Hardware.hashesSHA256)
+        #endif
+    }
+
     @Test("Digest hex round trip and the zero hash")
     func digest() {
         let digest = Digest(hex: String(repeating: "ab", count: 32))
