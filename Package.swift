@@ -73,7 +73,8 @@ let package = Package(
         ),
         .testTarget(
             name: "KooplogEngineTests",
-            dependencies: ["KooplogEngine", "KooplogStore", "KooplogDomain", "KooplogTestSupport", "KooplogReports", "KooplogSIE", "KooplogSynthetic"]
+            dependencies: ["KooplogEngine", "KooplogStore", "KooplogDomain", "KooplogTestSupport", "KooplogReports", "KooplogSIE", "KooplogSynthetic"],
+            exclude: ["Snapshots"]  // read by path (#filePath), not built
         ),
         .testTarget(
             name: "KooplogCLITests",
