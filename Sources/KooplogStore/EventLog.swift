@@ -318,17 +318,21 @@ extension EventLog {
     }
 
     /// The same check inside one read transaction (for a worker holding a shared snapshot, which
-    /// must not begin others); `release` is called now and then to drop mapped pages.
+    /// must not begin others); `release` is called now and then to drop mapped pages. `visit`
+    /// sees every well-formed record to the end, also past the first bad one (where the chain's
+    /// check stops): verify's digests of the payloads go on, so a broken link costs no second
+    /// replay of the organisations whose events lie after it.
     public func checkChain(
         _ txn: borrowing Transaction, snapshot: LogSnapshot, release: () -> Void, visit: (RecordView) throws -> Void
     ) throws -> ChainCheck {
         var checker = ChainChecker()
+        var intact = true
         try scan(from: 1, to: max(snapshot.head.seq, snapshot.lastSeq), txn) { view in
             // The log's leaf pages lie between other databases' pages, and a fault maps 64 KiB or
             // more around each: 32 768 records could map a quarter of a GiB. Asked every 256.
             if view.seq % 256 == 0 { release() }
-            guard checker.accept(view) else { return false }
-            try visit(view)
+            if intact { intact = checker.accept(view) }
+            if view.isWellFormed { try visit(view) }
             return true
         }
         return checker.finish(snapshot)

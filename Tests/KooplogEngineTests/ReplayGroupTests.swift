@@ -236,6 +236,30 @@ struct ReplayGroupTests {
         #expect(report.ok && report.eventsFromForms == events && report.organisationsRechecked == 0)
     }
 
+    @Test("a record changed in the log: the chain breaks there, and only its organisation is replayed a second time")
+    func changedRecordRechecksItsOrganisation() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try umbrella(directory, orgs: 3, events: 600)
+        let seq: UInt64 = 300
+        // Another day in the record's payload: it still decodes, but its hash and its form no
+        // longer agree with it.
+        try ledger.environment.write { txn in
+            var record = try #require(try txn.get(ledger.log.events, BigEndian.bytes(seq)))
+            let date = try #require(record.firstRange(of: Array(#""date":"2"#.utf8)))
+            let digit = date.upperBound + 8  // the day's last digit: "date":"YYYY-MM-DD"
+            record[digit] = record[digit] == UInt8(ascii: "1") ? UInt8(ascii: "2") : UInt8(ascii: "1")
+            try txn.put(ledger.log.events, BigEndian.bytes(seq), record)
+        }
+        for byDigest in [true, false] {
+            let report = try ledger.verify(formsByDigest: byDigest)
+            let found = report.discrepancies.map(\.description)
+            #expect(found.contains("seq \(seq): hash does not match the record's bytes (the record was changed)"), "\(found)")
+            #expect(found.contains { $0.hasPrefix("seq \(seq): its decoded form differs") }, "\(found)")
+            // The payloads after the break are still digested: the other organisations are proven.
+            #expect(report.organisationsRechecked == (byDigest ? 1 : 0))
+        }
+    }
+
     @Test("an append reads an earlier event (a reversal's original) from its form only when the form agrees with the log")
     func appendReadsAgreeingForms() throws {
         let directory = TemporaryDirectory()
