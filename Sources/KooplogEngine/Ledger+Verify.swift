@@ -188,17 +188,16 @@ extension Ledger {
                 return false
             }
             switch origin {
-            case .agreeingForm:
-                // Its form was read and checked, byte for byte, by `agreeingForm`.
+            case .agreeingForm, .form:
+                // From its form: checked byte for byte by `agreeingForm`, or (a form alone) the
+                // payload it writes goes into the digest the log's must equal.
                 replay.check.eventsFromForms += 1
                 replay.check.decodedForms += 1
-            case .form:
-                // Its form alone: the payload it writes goes into the digest the log's must equal.
-                replay.check.eventsFromForms += 1
-                replay.check.decodedForms += 1
-                written.removeAll(keepingCapacity: true)
-                recorded.appendPayload(to: &written)
-                written.withUnsafeBytes { replay.payloads?.add(seq: seq, payload: $0) }
+                if case .form = origin {
+                    written.removeAll(keepingCapacity: true)
+                    recorded.appendPayload(to: &written)
+                    written.withUnsafeBytes { replay.payloads?.add(seq: seq, payload: $0) }
+                }
             case .payload(let bytes):
                 replay.payloads?.add(seq: seq, payload: bytes)
                 try checkDecodedForm(recorded, replay, held.txn)
