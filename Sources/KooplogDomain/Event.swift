@@ -290,6 +290,15 @@ public struct RecordedEvent: Sendable, Equatable {
         try JSONTape.withValue(of: value) { (root) throws(Refusal) in try decode(seq: seq, envelope: root, allowing: extra, upcaster: upcaster) }
     }
 
+    /// Decodes a line of `kooplog export` where its tape lies: the stored envelope with `seq`,
+    /// `prev` and `hash` beside its fields (those three are the caller's to read).
+    public static func decode(seq: UInt64, exported value: JSONValue, upcaster: Upcaster = .standard) throws(Refusal) -> RecordedEvent {
+        try decode(seq: seq, envelope: value, allowing: exportedKeys, upcaster: upcaster)
+    }
+
+    /// The keys `kooplog export` adds to a stored envelope.
+    public static let exportedKeys: Set<String> = ["seq", "prev", "hash"]
+
     static func decode(seq: UInt64, envelope value: JSONValue, allowing extra: Set<String>, upcaster: Upcaster) throws(Refusal) -> RecordedEvent {
         guard value.kind == .object else { throw Refusal(.notAnObject, "stored event \(seq) is not an object") }
         // One pass over the members, each key told by its bytes (no string, no hashing per event;

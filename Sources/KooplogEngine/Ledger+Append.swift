@@ -282,7 +282,7 @@ extension Ledger {
 
     /// An append's memory check: over the budget, its mapped pages are dropped once they exceed
     /// `Limits.appendMappedBytesFloor` (see there).
-    private func releaseAppendPagesOverBudget() { environment.releaseMappedPagesOverBudget(floor: Limits.appendMappedBytesFloor) }
+    func releaseAppendPagesOverBudget() { environment.releaseMappedPagesOverBudget(floor: Limits.appendMappedBytesFloor) }
 
     private func checkActor(_ actor: String) throws(Refusal) {
         let bytes = Array(actor.utf8)

@@ -19,15 +19,20 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// 64 lowercase or uppercase hex digits, or nil.
-    public init?(hex: some StringProtocol) {
-        let utf8 = Array(hex.utf8)
+    public init?(hex: some StringProtocol) { self.init(hexDigits: Array(hex.utf8)) }
+
+    /// 64 lowercase or uppercase hex digits as UTF-8 bytes (read where they lie), or nil.
+    public init?(hexDigits utf8: some RandomAccessCollection<UInt8>) {
         guard utf8.count == 64 else { return nil }
         var bytes = [UInt8](repeating: 0, count: 32)
+        var at = utf8.startIndex
         for index in 0..<32 {
-            guard let high = Digest.nibble(utf8[2 * index]), let low = Digest.nibble(utf8[2 * index + 1]) else {
+            let next = utf8.index(after: at)
+            guard let high = Digest.nibble(utf8[at]), let low = Digest.nibble(utf8[next]) else {
                 return nil
             }
             bytes[index] = high << 4 | low
+            at = utf8.index(after: next)
         }
         self.bytes = bytes
     }

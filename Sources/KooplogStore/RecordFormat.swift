@@ -32,6 +32,16 @@ public enum RecordFormat {
         hash.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: bytes[hashOffset..<formatOffset]).copyMemory(from: $0) }
         return hash
     }
+
+    /// The hash a record of `payload` at `seq` after `prev` carries, without writing the record:
+    /// SHA-256(prev ‖ format ‖ be64(seq) ‖ payload), as `write` makes it.
+    public static func hash(seq: UInt64, prev: Digest, payload: UnsafeRawBufferPointer) -> Digest {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 9) { header in
+            header[0] = version
+            UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(header)[1...]).storeBytes(of: seq.bigEndian, as: UInt64.self)
+            return prev.bytes.withUnsafeBytes { Digest.sha256($0, UnsafeRawBufferPointer(header), payload) }
+        }
+    }
 }
 
 /// A view of one stored record; its buffers are valid only inside the closure that received it.

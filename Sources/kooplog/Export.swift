@@ -98,16 +98,19 @@ struct Import: ParsableCommand {
 
     func run() throws {
         try runMapped {
-            let bytes = try readInput(file)
             if format == "sie4" {
+                let bytes = try readInput(file)
                 let opened = FileManager.default.fileExists(atPath: ledger.path + "/data.mdb") ? try ledger.open() : try Ledger.create(at: ledger.path)
                 let results = try opened.importSIE(bytes, org: try OrgNumber.parse(org!).get(), actor: resolveActor(actor))
                 let stored = results.filter { !$0.duplicate }.count
                 print("imported \(file): \(stored) events stored, \(results.count - stored) already there; head seq \(try opened.head().seq)")
                 return
             }
+            // Read as it is imported, a block of lines at a time: memory does not grow with the file.
+            let descriptor = try openInput(file)
+            defer { if descriptor != STDIN_FILENO { close(descriptor) } }
             let progress = Progress(label: "importing")
-            let report = try Ledger.importNDJSON(bytes, into: ledger.path, progress: progress.update)
+            let report = try Ledger.importNDJSON(from: descriptor, into: ledger.path, progress: progress.update)
             progress.done()
             print(
                 "imported \(report.events) events into \(ledger.path); head {\"seq\": \(report.head.seq), \"hash\": \"\(report.head.hash.hex)\"} equals the export's"

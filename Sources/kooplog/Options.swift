@@ -150,6 +150,21 @@ struct Output {
 }
 
 /// Reads a file, or stdin for nil or "-".
+/// A descriptor to read `path` from (standard input for nil or "-"); the caller closes a file's.
+func openInput(_ path: String?) throws -> Int32 {
+    guard let path, path != "-" else { return STDIN_FILENO }
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else {
+        throw FileProblem(message: errno == ENOENT ? "no such file: \(path)" : "cannot read \(path): \(String(cString: strerror(errno)))", code: Exit.noInput)
+    }
+    var status = stat()
+    guard fstat(descriptor, &status) == 0, status.st_mode & S_IFMT != S_IFDIR else {
+        close(descriptor)
+        throw FileProblem(message: "cannot read \(path): it is a directory", code: Exit.noInput)
+    }
+    return descriptor
+}
+
 func readInput(_ path: String?) throws -> [UInt8] {
     if let path, path != "-" {
         guard FileManager.default.fileExists(atPath: path) else {
