@@ -307,7 +307,8 @@ extension Ledger {
     }
 
     /// Calls `body(index, seq, event, origin)` with the events of several organisations up to
-    /// `head`, in one seq order (`index` into `orgs`), read in `held` from where `source` says,
+    /// `head`, in one seq order (`index` into `orgs`), read in `held` from where `source` says
+    /// (with `.digestedForms`, the forms from `spooled` when given: the group's `FormSpool`),
     /// decoded or refused, with where each was read from; an organisation whose `body` returned
     /// false gets no more. `seqs` replaces the `org:` indexes when given (verify, when an index
     /// disagrees with the log). An index entry without its record, or naming another
@@ -315,7 +316,7 @@ extension Ledger {
     /// organisation's index, which then gets no more events.
     func forEachEvent(
         of orgs: [String], upTo head: UInt64, in held: SharedReadTransaction, seqs given: [[UInt64]]? = nil, source: EventSource = .log,
-        indexProblem: ((Int, StoreError) -> Void)? = nil,
+        spooled: SpooledForms? = nil, indexProblem: ((Int, StoreError) -> Void)? = nil,
         _ body: (Int, UInt64, consuming Result<RecordedEvent, Refusal>, EventOrigin) throws -> Bool
     ) throws {
         // Each stream's own B-tree pages lie elsewhere in the file: memory is checked after each.
@@ -359,7 +360,9 @@ extension Ledger {
                             guard read != nil else {
                                 throw StoreError.integrity.with("the decoded forms lack seq \(least); run kooplog rebuild --full --from-log")
                             }
-                        } else if source == .digestedForms, let raw = try? forms?.value(atSeq: least), let recorded = Self.currentForm(least, raw) {
+                        } else if source == .digestedForms, let raw = try? (spooled.map { try $0.form(least) } ?? forms?.value(atSeq: least)),
+                            let recorded = Self.currentForm(least, raw)
+                        {
                             read = .success(try indexed(recorded))
                         } else {
                             read = try log.withRecord(least, records) { view in

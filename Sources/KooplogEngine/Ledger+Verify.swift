@@ -23,6 +23,8 @@ public struct VerifyReport: Sendable {
     /// because the digest of the payloads their forms write was not the log's (a changed form,
     /// or a replay cut short by a discrepancy).
     public var organisationsRechecked = 0
+    /// Replay groups whose forms were read from a `FormSpool` (0 when the forms were looked up).
+    public var spooledGroups = 0
     public var discrepancies: [Discrepancy] = []
     public var ok: Bool { discrepancies.isEmpty }
 }
@@ -71,29 +73,43 @@ extension Ledger {
             return (chain, Dictionary(tallies.map { ($0.key.text, $0.value) }) { first, _ in first })
         }
         // Replays organisations by groups on the workers, in step; reads events as `source` says.
-        func replay(_ jobs: [OrganisationJob], source: EventSource, seqs: [String: [UInt64]]? = nil) throws -> [OrganisationCheck] {
+        func replay(
+            _ groups: [[OrganisationJob]], source: EventSource, seqs: [String: [UInt64]]? = nil, spool: FormSpool? = nil
+        ) throws -> [OrganisationCheck] {
             let pacer = Pacer(workers: workers, window: Limits.replayWindowSeqs)
             return Array(
-                try Workers.map(organisationGroups(jobs), workers: workers) { group, worker in
-                    try pacer.job(worker, events: group.reduce(0) { $0 + $1.events }) { reached in
+                try Workers.map(Array(groups.indices), workers: workers) { index, worker in
+                    let group = groups[index]
+                    return try pacer.job(worker, events: group.reduce(0) { $0 + $1.events }) { reached in
                         let given = seqs.map { seqs in group.map { seqs[$0.org] ?? [] } }
                         return try verifyOrganisations(
-                            group.map(\.org), upTo: last, checkpoints: checkpoints, held: held[worker], seqs: given, source: source, progress: shared,
-                            reached: reached)
+                            group.map(\.org), upTo: last, checkpoints: checkpoints, held: held[worker], seqs: given, source: source,
+                            spooled: spool?.reader(index), progress: shared, reached: reached)
                     }
                 }
                 .joined())
         }
+        func replay(_ jobs: [OrganisationJob], source: EventSource, seqs: [String: [UInt64]]? = nil) throws -> [OrganisationCheck] {
+            try replay(organisationGroups(jobs), source: source, seqs: seqs)
+        }
+        var report = VerifyReport()
         var checks: [OrganisationCheck]
         do {
-            checks = try replay(jobs, source: formsByDigest ? .digestedForms : .agreeingForms)
+            // Proven by digest, the forms of more than one group are first spooled by group
+            // (`FormSpool`), while the chain pass runs.
+            let groups = organisationGroups(jobs)
+            var spool: FormSpool?
+            if formsByDigest && groups.count > 1, let forms = decodedDatabase {
+                spool = FormSpool.make(groups: groups.map { $0.map(\.org) }, forms: forms, held[0].txn, release: environment.releaseMappedPagesOverBudget)
+            }
+            checks = try replay(groups, source: formsByDigest ? .digestedForms : .agreeingForms, spool: spool)
+            report.spooledGroups = spool == nil ? 0 : groups.count
         } catch {
             _ = try? chainPass.result()  // its snapshot must outlive it
             throw error
         }
         let (chain, logged) = try chainPass.result()
         let counts = logged.mapValues(\.events)
-        var report = VerifyReport()
         report.head = chain.head
         let chainIntact = chain.firstBad == nil
         if let bad = chain.firstBad { report.discrepancies.append(Discrepancy(seq: bad.seq, what: bad.problem)) }
@@ -150,7 +166,7 @@ extension Ledger {
     /// an undecodable event or an index problem stops that organisation's replay only.
     private func verifyOrganisations(
         _ orgs: [String], upTo last: UInt64, checkpoints: [String: Checkpoint], held: SharedReadTransaction, seqs: [[UInt64]]?,
-        source: EventSource, progress: SharedProgress, reached: (UInt64) -> Void
+        source: EventSource, spooled: SpooledForms? = nil, progress: SharedProgress, reached: (UInt64) -> Void
     ) throws -> [OrganisationCheck] {
         let context = LedgerFoldContext(verifying: self, held: held)
         let replays = orgs.map { OrganisationReplay(org: $0, checkpoints: checkpoints, context: context, digesting: source == .digestedForms) }
@@ -170,7 +186,8 @@ extension Ledger {
             replays[index].check.discrepancies.append(Discrepancy(seq: nil, what: error.description))
             replays[index].broken = true
         }
-        try forEachEvent(of: orgs, upTo: last, in: held, seqs: seqs, source: source, indexProblem: indexProblem) { index, seq, decoded, origin in
+        try forEachEvent(of: orgs, upTo: last, in: held, seqs: seqs, source: source, spooled: spooled, indexProblem: indexProblem) {
+            index, seq, decoded, origin in
             let replay = replays[index]
             try compareDue(replay, before: seq)
             replay.check.events += 1

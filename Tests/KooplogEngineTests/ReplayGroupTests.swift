@@ -192,7 +192,9 @@ struct ReplayGroupTests {
         #expect(report.ok)
         let events = report.events
         #expect(events >= 500 && report.eventsFromForms == events)
-        // Every form was read alone, and their payloads' digests proved them: nothing read twice.
+        // Every form was read alone, from the spool of its group, and their payloads' digests
+        // proved them: nothing read twice.
+        #expect(report.spooledGroups == 3)
         #expect(report.organisationsRechecked == 0)
         let seq: UInt64 = 321
         let form = try #require(try ledger.environment.read { try $0.get(decoded, BigEndian.bytes(seq)) })
@@ -235,6 +237,38 @@ struct ReplayGroupTests {
         #expect(report.ok && report.eventsFromForms == events)
         report = try ledger.verify(formsByDigest: false)
         #expect(report.ok && report.eventsFromForms == events && report.organisationsRechecked == 0)
+    }
+
+    @Test("a group's spooled forms are its organisations' forms in seq order, byte for byte, however long; others are not there")
+    func spooledForms() throws {
+        let directory = TemporaryDirectory()
+        let environment = try Environment(directory: directory.path, databases: [DatabaseSpec("forms")], mode: .create)
+        let forms = environment.database("forms")
+        let orgs = ["556677-8899", "716431-0059", "769629-1231"]
+        // What a form starts with (tag, format, the organisation's length and bytes), then bytes
+        // of its own; seq 7 longer than a reader's buffer.
+        func form(_ seq: UInt64) -> [UInt8] {
+            let org = orgs[Int(seq) % 3]
+            let length = seq == 7 ? (3 << 20) + 5 : Int(seq) * 3
+            return [BinaryWriter.tag, RecordedEvent.decodedFormat, 11] + Array(org.utf8) + (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ Int(seq)) }
+        }
+        try environment.write { txn in
+            for seq in UInt64(1)...30 { try txn.put(forms, BigEndian.bytes(seq), form(seq)) }
+            try txn.put(forms, BigEndian.bytes(31), [0xB1, 1, 3, 0x41])  // names no organisation
+        }
+        let spool = try #require(try environment.read { txn in FormSpool.make(groups: [[orgs[1]], [orgs[0]]], forms: forms, txn, release: {}) })
+        // Group 0 holds orgs[1]'s forms (seq ≡ 1 mod 3), group 1 orgs[0]'s (seq ≡ 0), none of orgs[2].
+        for (group, residue) in [(0, 1), (1, 0)] {
+            let reader = spool.reader(group)
+            for seq in UInt64(1)...31 {
+                let found = try reader.form(seq).map { Array($0) }
+                #expect(found == (Int(seq) % 3 == residue && seq <= 30 ? form(seq) : nil), "group \(group), seq \(seq)")
+            }
+            #expect(try reader.form(40) == nil)
+        }
+        // Asked for every other seq: the ones between are passed over.
+        let skipping = spool.reader(0)
+        for seq in stride(from: UInt64(4), through: 28, by: 6) { #expect(try skipping.form(seq).map { Array($0) } == form(seq)) }
     }
 
     @Test("a record changed in the log: the chain breaks there, and only its organisation is replayed a second time")
