@@ -8,9 +8,10 @@ import KooplogStore
 // the file, and the memory budget dropped them again between groups: at 10^7 events (a hundred
 // groups) that page traffic was half of verify's time. One pass in seq order copies every form
 // into a temporary file of its group (the organisation the form names says which), and each
-// group's replay then reads its own file front to back with read(2): no mapped pages, no searches.
-// Derived data read as before, only from elsewhere: a form the spool lacks is one the group does
-// not have, and its event is read from the log as a missing form's is.
+// group's replay (or a long full rebuild's) then reads its own file front to back with pread(2):
+// no mapped pages, no searches. The same forms, read from elsewhere: a form the spool lacks (none
+// stored, or one naming an organisation of another group) is looked up by its seq as before, so
+// every finding is what it was.
 
 /// One temporary file of forms per replay group: entries of seq (8 bytes), length (4 bytes) and
 /// the form's bytes, in seq order.

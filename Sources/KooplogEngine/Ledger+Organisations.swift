@@ -308,7 +308,8 @@ extension Ledger {
 
     /// Calls `body(index, seq, event, origin)` with the events of several organisations up to
     /// `head`, in one seq order (`index` into `orgs`), read in `held` from where `source` says
-    /// (with `.digestedForms`, the forms from `spooled` when given: the group's `FormSpool`),
+    /// (with `.digestedForms` or `.decodedForms`, the forms from `spooled` when given: the
+    /// group's `FormSpool`),
     /// decoded or refused, with where each was read from; an organisation whose `body` returned
     /// false gets no more. `seqs` replaces the `org:` indexes when given (verify, when an index
     /// disagrees with the log). An index entry without its record, or naming another
@@ -352,17 +353,22 @@ extension Ledger {
                         }
                         return recorded
                     }
+                    /// The stored form of `least`: from the group's spool, which holds the forms
+                    /// naming an organisation of the group, else looked up (a form the spool lacks
+                    /// is missing, or names another organisation: found as before, and named).
+                    func storedForm() throws -> UnsafeRawBufferPointer? {
+                        if let spooled, let found = try spooled.form(least) { return found }
+                        return try forms?.value(atSeq: least)
+                    }
                     do {
                         var origin = EventOrigin.form
                         var read: Result<RecordedEvent, Refusal>?
                         if source == .decodedForms {
-                            read = try forms?.value(atSeq: least).map { raw in .success(try indexed(Ledger.readDecoded(least, raw))) }
+                            read = try storedForm().map { raw in .success(try indexed(Ledger.readDecoded(least, raw))) }
                             guard read != nil else {
                                 throw StoreError.integrity.with("the decoded forms lack seq \(least); run kooplog rebuild --full --from-log")
                             }
-                        } else if source == .digestedForms, let raw = try? (spooled.map { try $0.form(least) } ?? forms?.value(atSeq: least)),
-                            let recorded = Self.currentForm(least, raw)
-                        {
+                        } else if source == .digestedForms, let raw = try? storedForm(), let recorded = Self.currentForm(least, raw) {
                             read = .success(try indexed(recorded))
                         } else {
                             read = try log.withRecord(least, records) { view in
@@ -433,9 +439,20 @@ extension Ledger {
         if head.seq <= UInt64(scanEventsMax) {
             events = try storeStates(try foldByScan(jobs, upTo: head.seq, names: names, fromDecoded: fromDecoded, progress: shared), generation: generation)
         } else {
-            for batch in rebuildBatches(jobs) {
-                let folded = try foldGroups(batch, upTo: head.seq, names: names, fromDecoded: fromDecoded, progress: shared)
+            let batches = rebuildBatches(jobs)
+            // From the forms, each group reads its own (`FormSpool`, as verify does).
+            let spool =
+                fromDecoded
+                ? try decodedDatabase.flatMap { forms in
+                    try environment.read { txn in
+                        FormSpool.make(groups: batches.joined().map { $0.map(\.org) }, forms: forms, txn, release: environment.releaseMappedPagesOverBudget)
+                    }
+                } : nil
+            var first = 0
+            for batch in batches {
+                let folded = try foldGroups(batch, upTo: head.seq, names: names, fromDecoded: fromDecoded, spool: spool, first: first, progress: shared)
                 events += try storeStates(folded, generation: generation)
+                first += batch.count
             }
         }
         guard events == head.seq else {
@@ -477,14 +494,15 @@ extension Ledger {
     /// `org:` indexes in one merged seq order. Reads and folds happen with no write in between (a
     /// write may need to grow the map, which waits for every read transaction of this process).
     private func foldGroups(
-        _ batch: [[OrganisationJob]], upTo head: UInt64, names: [String], fromDecoded: Bool, progress: SharedProgress
+        _ batch: [[OrganisationJob]], upTo head: UInt64, names: [String], fromDecoded: Bool, spool: FormSpool?, first: Int, progress: SharedProgress
     ) throws -> [(String, UInt64, [(String, [UInt8])])] {
-        let outputs = try Workers.map(batch, workers: Workers.count) { group, _ in
+        let outputs = try Workers.map(Array(batch.indices), workers: Workers.count) { index, _ in
             let held = try environment.sharedSnapshots(1)[0]  // ends when this job does
-            let orgs = group.map(\.org)
+            let orgs = batch[index].map(\.org)
             let folds = OrganisationFolds(orgs, progress: progress)
             let context = fromDecoded ? LedgerFoldContext(ledger: self, decodedIn: held) : LedgerFoldContext(log: log, held: held)
-            try forEachEvent(of: orgs, upTo: head, in: held, source: fromDecoded ? .decodedForms : .log) { index, seq, decoded, _ in
+            let source: EventSource = fromDecoded ? .decodedForms : .log
+            try forEachEvent(of: orgs, upTo: head, in: held, source: source, spooled: spool?.reader(first + index)) { index, seq, decoded, _ in
                 guard case .success(let recorded) = consume decoded else {
                     throw StoreError.integrity.with("seq \(seq) does not decode; run kooplog verify")
                 }
