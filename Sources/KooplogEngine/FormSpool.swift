@@ -100,14 +100,55 @@ final class FormSpool: @unchecked Sendable {
 final class SpooledForms {
     private let file: Int32
     private var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 8)
+    /// The file's offset of `buffer[0]`.
     private var offset: off_t = 0
     private var start = 0
     private var end = 0
     private var atEnd = false
+    /// The seqs passed so far and where their entries start in the file (`earlier`).
+    private var passedSeqs: [UInt64] = []
+    private var passedOffsets: [off_t] = []
+    private var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 4_096, alignment: 8)
 
     fileprivate init(file: Int32) { self.file = file }
 
-    deinit { buffer.deallocate() }
+    deinit {
+        buffer.deallocate()
+        scratch.deallocate()
+    }
+
+    /// The form of a seq passed already (an earlier event of the group: a reversal's original),
+    /// read again from the file (valid until the next call); nil when the group has none.
+    func earlier(_ seq: UInt64) throws -> UnsafeRawBufferPointer? {
+        var low = 0
+        var high = passedSeqs.count
+        while low < high {
+            let middle = (low + high) / 2
+            if passedSeqs[middle] < seq { low = middle + 1 } else { high = middle }
+        }
+        guard low < passedSeqs.count, passedSeqs[low] == seq else { return nil }
+        guard try readFully(12, at: passedOffsets[low]) else { return nil }
+        let length = Int(UInt32(littleEndian: scratch.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+        guard try readFully(length, at: passedOffsets[low] + 12) else { return nil }
+        return UnsafeRawBufferPointer(rebasing: scratch[..<length])
+    }
+
+    /// Reads `count` bytes at `position` into `scratch` (grown as needed); false at the file's end.
+    private func readFully(_ count: Int, at position: off_t) throws -> Bool {
+        if scratch.count < count {
+            scratch.deallocate()
+            scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 8)
+        }
+        var done = 0
+        while done < count {
+            let got = pread(file, scratch.baseAddress! + done, count - done, position + off_t(done))
+            if got < 0 && errno == EINTR { continue }
+            if got < 0 { throw StoreError(code: errno, context: "read verify's spooled forms") }
+            if got == 0 { return false }
+            done += got
+        }
+        return true
+    }
 
     /// The form of `seq` (valid until the next call), or nil when the group has none: the forms
     /// before `seq` are passed over. Throws when the file cannot be read.
@@ -118,6 +159,8 @@ final class SpooledForms {
             let length = Int(UInt32(littleEndian: buffer.loadUnaligned(fromByteOffset: start + 8, as: UInt32.self)))
             if entrySeq > seq { return nil }
             guard try fill(12 + length) else { throw StoreError.integrity.with("verify's spooled forms end inside the form of seq \(entrySeq)") }
+            passedSeqs.append(entrySeq)
+            passedOffsets.append(offset + off_t(start))
             let at = start + 12
             start = at + length
             if entrySeq == seq { return UnsafeRawBufferPointer(rebasing: buffer[at..<at + length]) }
@@ -131,6 +174,7 @@ final class SpooledForms {
             if atEnd { return false }
             if start > 0 {
                 buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: end - start)
+                offset += off_t(start)
                 end -= start
                 start = 0
             }
@@ -140,13 +184,12 @@ final class SpooledForms {
                 buffer.deallocate()
                 buffer = larger
             }
-            let got = pread(file, buffer.baseAddress! + end, buffer.count - end, offset)
+            let got = pread(file, buffer.baseAddress! + end, buffer.count - end, offset + off_t(end))
             if got < 0 {
                 if errno == EINTR { continue }
                 throw StoreError(code: errno, context: "read verify's spooled forms")
             }
             if got == 0 { atEnd = true }
-            offset += off_t(got)
             end += got
         }
         return true

@@ -168,7 +168,7 @@ extension Ledger {
         _ orgs: [String], upTo last: UInt64, checkpoints: [String: Checkpoint], held: SharedReadTransaction, seqs: [[UInt64]]?,
         source: EventSource, spooled: SpooledForms? = nil, progress: SharedProgress, reached: (UInt64) -> Void
     ) throws -> [OrganisationCheck] {
-        let context = LedgerFoldContext(verifying: self, held: held)
+        let context = LedgerFoldContext(verifying: self, held: held, spooled: spooled)
         let replays = orgs.map { OrganisationReplay(org: $0, checkpoints: checkpoints, context: context, digesting: source == .digestedForms) }
         var written: [UInt8] = []  // the payload a form writes, digested
         written.reserveCapacity(1_024)

@@ -266,9 +266,18 @@ struct ReplayGroupTests {
             }
             #expect(try reader.form(40) == nil)
         }
-        // Asked for every other seq: the ones between are passed over.
-        let skipping = spool.reader(0)
-        for seq in stride(from: UInt64(4), through: 28, by: 6) { #expect(try skipping.form(seq).map { Array($0) } == form(seq)) }
+        // Asked for every other seq: the ones between are passed over, and can be read again
+        // (a reversal's original), but not one not passed yet, nor another group's.
+        let skipping = spool.reader(1)
+        #expect(try skipping.form(15).map { Array($0) } == form(15))
+        for seq in [UInt64(3), 6, 9, 12, 15] { #expect(try skipping.earlier(seq).map { Array($0) } == form(seq), "seq \(seq)") }
+        for seq in [UInt64(1), 7, 14, 18, 30] { #expect(try skipping.earlier(seq) == nil, "seq \(seq)") }
+        let long = spool.reader(0)
+        #expect(try long.form(10).map { Array($0) } == form(10))
+        #expect(try long.earlier(7).map { Array($0) } == form(7))
+        #expect(try long.earlier(4).map { Array($0) } == form(4))
+        #expect(try long.form(13).map { Array($0) } == form(13))
+        #expect(try long.earlier(10).map { Array($0) } == form(10), "an entry passed after the buffer moved")
     }
 
     @Test("a record changed in the log: the chain breaks there, and only its organisation is replayed a second time")
