@@ -73,8 +73,10 @@ extension Ledger {
             return (chain, Dictionary(tallies.map { ($0.key.text, $0.value) }) { first, _ in first })
         }
         // Replays organisations by groups on the workers, in step; reads events as `source` says.
+        // The replayed records keyed by seq are compared at the end, all at once (`CrossRecordSpool`).
+        let crossRecords = CrossRecordSpool()
         func replay(
-            _ groups: [[OrganisationJob]], source: EventSource, seqs: [String: [UInt64]]? = nil, spool: FormSpool? = nil
+            _ groups: [[OrganisationJob]], source: EventSource, seqs: [String: [UInt64]]? = nil, spool: FormSpool? = nil, pass: UInt8 = 2
         ) throws -> [OrganisationCheck] {
             let pacer = Pacer(workers: workers, window: Limits.replayWindowSeqs)
             return Array(
@@ -84,7 +86,7 @@ extension Ledger {
                         let given = seqs.map { seqs in group.map { seqs[$0.org] ?? [] } }
                         return try verifyOrganisations(
                             group.map(\.org), upTo: last, checkpoints: checkpoints, held: held[worker], seqs: given, source: source,
-                            spooled: spool?.reader(index), progress: shared, reached: reached)
+                            spooled: spool?.reader(index), cross: crossRecords.map { ($0, pass) }, progress: shared, reached: reached)
                     }
                 }
                 .joined())
@@ -94,6 +96,7 @@ extension Ledger {
         }
         var report = VerifyReport()
         var checks: [OrganisationCheck]
+        var replayedAgain: Set<String> = []
         do {
             // Proven by digest, the forms of more than one group are first spooled by group
             // (`FormSpool`), while the chain pass runs.
@@ -102,7 +105,7 @@ extension Ledger {
             if formsByDigest && groups.count > 1, let forms = decodedDatabase {
                 spool = FormSpool.make(groups: groups.map { $0.map(\.org) }, forms: forms, held[0].txn, release: environment.releaseMappedPagesOverBudget)
             }
-            checks = try replay(groups, source: formsByDigest ? .digestedForms : .agreeingForms, spool: spool)
+            checks = try replay(groups, source: formsByDigest ? .digestedForms : .agreeingForms, spool: spool, pass: 1)
             report.spooledGroups = spool == nil ? 0 : groups.count
         } catch {
             _ = try? chainPass.result()  // its snapshot must outlive it
@@ -129,6 +132,7 @@ extension Ledger {
                 return true
             }
             checks.removeAll { seqs[$0.org] != nil }
+            replayedAgain.formUnion(seqs.keys)
             let again = seqs.sorted(by: { $0.key < $1.key }).map { OrganisationJob(org: $0.key, events: $0.value.count) }
             checks += try replay(again, source: .agreeingForms, seqs: seqs)
         }
@@ -139,8 +143,10 @@ extension Ledger {
         if !unproven.isEmpty {
             report.organisationsRechecked = unproven.count
             checks.removeAll { unproven.contains($0.org) }
+            replayedAgain.formUnion(unproven)
             checks += try replay(jobs.filter { unproven.contains($0.org) }, source: .agreeingForms)
         }
+        if let crossRecords { try compareCrossRecords(crossRecords, replayedAgain: replayedAgain, into: &checks, chainHeld.txn) }
         report.events = checks.reduce(0) { $0 + $1.events }
         report.verifikations = checks.reduce(0) { $0 + $1.verifikations }
         report.stateRecords = checks.reduce(0) { $0 + $1.stateRecords }
@@ -166,7 +172,8 @@ extension Ledger {
     /// an undecodable event or an index problem stops that organisation's replay only.
     private func verifyOrganisations(
         _ orgs: [String], upTo last: UInt64, checkpoints: [String: Checkpoint], held: SharedReadTransaction, seqs: [[UInt64]]?,
-        source: EventSource, spooled: SpooledForms? = nil, progress: SharedProgress, reached: (UInt64) -> Void
+        source: EventSource, spooled: SpooledForms? = nil, cross: (spool: CrossRecordSpool, pass: UInt8)? = nil, progress: SharedProgress,
+        reached: (UInt64) -> Void
     ) throws -> [OrganisationCheck] {
         let context = LedgerFoldContext(verifying: self, held: held, spooled: spooled)
         let replays = orgs.map { OrganisationReplay(org: $0, checkpoints: checkpoints, context: context, digesting: source == .digestedForms) }
@@ -242,7 +249,7 @@ extension Ledger {
             environment.releaseMappedPagesOverBudget()  // between organisations' comparisons
             try compareDue(replay, before: .max)
             replay.check.stateRecords = replay.state.count
-            try compareRuleState(replay.state, org: replay.check.org, into: &replay.check, held.txn)
+            try compareRuleState(replay.state, org: replay.check.org, into: &replay.check, cross: cross, held.txn)
         }
         return replays.map(\.check)
     }
@@ -286,21 +293,15 @@ extension Ledger {
     }
 
     /// The stored rule state of one organisation must equal the replay's, record for record.
-    private func compareRuleState(_ state: MemoryRuleState, org: String, into check: inout OrganisationCheck, _ txn: borrowing Transaction) throws {
+    private func compareRuleState(
+        _ state: MemoryRuleState, org: String, into check: inout OrganisationCheck, cross spool: (spool: CrossRecordSpool, pass: UInt8)?,
+        _ txn: borrowing Transaction
+    ) throws {
         var matched = 0
         var found: [Discrepancy] = []
         func compare(_ key: @autoclosure () -> String, replayed: RuleRecord?, stored: UnsafeRawBufferPointer?) {
             guard found.count < 20 else { return }
-            switch (stored, replayed) {
-            case (let s?, let value?):
-                let want = StateCodec.encode(value)
-                if !s.elementsEqual(want) && !legacyEqual(key(), stored: Array(s), want: want) {
-                    found.append(Discrepancy(seq: nil, what: "stored rule state \(key()) differs from the replay"))
-                }
-            case (.some, nil): found.append(Discrepancy(seq: nil, what: "stored rule state has \(key()), which the replay does not produce"))
-            case (nil, .some): found.append(Discrepancy(seq: nil, what: "stored rule state lacks \(key()), which the replay produces"))
-            case (nil, nil): break
-            }
+            if let discrepancy = ruleStateDiscrepancy(key(), want: replayed.map(StateCodec.encode), stored: stored) { found.append(discrepancy) }
         }
         // The organisation's own records, by their key prefixes. A stored key that is not exactly
         // the text of a key matches no replayed record.
@@ -343,11 +344,14 @@ extension Ledger {
         }
         cross.sort { $0.order < $1.order }
         check.crossRecords += cross.count
-        try txn.withCursor(stateDatabase) { cursor in
-            for (_, key) in cross {
-                counted()
-                let stored = try key.withBytes { try cursor.value(at: $0) }
-                compare(key.text, replayed: state.values[key], stored: stored)
+        let spooled = spool.map { spool in spool.spool.add(pass: spool.pass, org: org, cross.map { ($0.key, StateCodec.encode(state.values[$0.key]!)) }) }
+        if spooled != true {
+            try txn.withCursor(stateDatabase) { cursor in
+                for (_, key) in cross {
+                    counted()
+                    let stored = try key.withBytes { try cursor.value(at: $0) }
+                    compare(key.text, replayed: state.values[key], stored: stored)
+                }
             }
         }
         if matched != own {
@@ -358,6 +362,42 @@ extension Ledger {
             }
         }
         check.discrepancies += found
+    }
+
+    /// What differs between a stored rule-state record and the replay's (`want`, encoded), if
+    /// anything.
+    private func ruleStateDiscrepancy(_ key: @autoclosure () -> String, want: [UInt8]?, stored: UnsafeRawBufferPointer?) -> Discrepancy? {
+        switch (stored, want) {
+        case (let s?, let want?):
+            guard !s.elementsEqual(want) && !legacyEqual(key(), stored: Array(s), want: want) else { return nil }
+            return Discrepancy(seq: nil, what: "stored rule state \(key()) differs from the replay")
+        case (.some, nil): return Discrepancy(seq: nil, what: "stored rule state has \(key()), which the replay does not produce")
+        case (nil, .some): return Discrepancy(seq: nil, what: "stored rule state lacks \(key()), which the replay produces")
+        case (nil, nil): return nil
+        }
+    }
+
+    /// The replayed records keyed by seq of every organisation (but the first pass of those
+    /// replayed again) against the stored ones, in key order a chunk at a time; what differs goes
+    /// to its organisation's check (at most 20 each), as `compareRuleState` would have put it.
+    private func compareCrossRecords(
+        _ spool: CrossRecordSpool, replayedAgain: Set<String>, into checks: inout [OrganisationCheck], _ txn: borrowing Transaction
+    ) throws {
+        let index = Dictionary(checks.indices.map { (checks[$0].org, $0) }) { first, _ in first }
+        var found: [String: Int] = [:]
+        var read = 0
+        try txn.withCursor(stateDatabase) { cursor in
+            try spool.forEach(skippingFirstPassOf: replayedAgain) { org, key, want in
+                read += 1
+                if read % 64 == 0 { environment.releaseMappedPagesOverBudget() }
+                guard let at = index[org], found[org, default: 0] < 20 else { return }
+                let stored = try key.withBytes { try cursor.value(at: $0) }
+                if let discrepancy = ruleStateDiscrepancy(key.text, want: want, stored: stored) {
+                    checks[at].discrepancies.append(discrepancy)
+                    found[org, default: 0] += 1
+                }
+            }
+        }
     }
 
     /// A rule-state record of an older ledger (JSON) equals the replay when it decodes to it.

@@ -280,6 +280,31 @@ struct ReplayGroupTests {
         #expect(try long.earlier(10).map { Array($0) } == form(10), "an entry passed after the buffer moved")
     }
 
+    @Test("the spooled records keyed by seq come back whole, sorted by kind and seq in each chunk, without a re-replayed organisation's first pass")
+    func crossRecordSpool() throws {
+        let spool = try #require(CrossRecordSpool())
+        // Values of 1 000 bytes: 6 000 records cross the reader's 4 MiB blocks.
+        func value(_ seq: UInt64) -> [UInt8] { (0..<1_000).map { UInt8(truncatingIfNeeded: Int(seq) &* 7 &+ $0) } }
+        for org in ["556677-8899", "716431-0059"] {
+            for start in stride(from: UInt64(1), through: 6_000, by: 1_000) {
+                let seqs = stride(from: start + (org.hasPrefix("5") ? 0 : 1), to: start + 1_000, by: 2).reversed()
+                let records = seqs.map { (key: $0 % 3 == 0 ? RuleKey.postings($0) : RuleKey.reversal($0), value: value($0)) }
+                #expect(spool.add(pass: 1, org: org, records))
+            }
+        }
+        #expect(spool.add(pass: 2, org: "716431-0059", [(key: .reversal(7), value: value(7))]))
+        var seen: [(String, RuleKey, [UInt8])] = []
+        try spool.forEach(skippingFirstPassOf: ["716431-0059"], chunk: 1_000) { seen.append(($0, $1, $2)) }
+        #expect(seen.count == 3_000 + 1)
+        #expect(seen.allSatisfy { $0.2 == value($0.1.seq!) })
+        #expect(seen.filter { $0.0 == "716431-0059" }.map(\.1) == [.reversal(7)])
+        // Each chunk of 1 000 in order of kind, then seq.
+        for chunk in stride(from: 0, to: 3_000, by: 1_000) {
+            let orders = seen[chunk..<chunk + 1_000].map { UInt64($0.1.kind.rawValue) << 56 | $0.1.seq! }
+            #expect(orders == orders.sorted())
+        }
+    }
+
     @Test("a record changed in the log: the chain breaks there, and only its organisation is replayed a second time")
     func changedRecordRechecksItsOrganisation() throws {
         let directory = TemporaryDirectory()
