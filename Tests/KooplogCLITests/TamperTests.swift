@@ -262,15 +262,21 @@ struct TamperTests {
             #expect(try txn.delete(state, key("reversed/393")))
         }
         let (ours, theirs) = try verifyBoth(path)
-        #expect(ours.status == 1)
-        for line in [
-            "stored rule state invoice/556677-8899/2023-001 differs from the replay", "stored rule state postings/130 differs from the replay",
-            "stored rule state has year/556677-8899/02023, which the replay does not produce",
-            "stored rule state lacks person/716431-0059/P-001, which the replay produces",
-            "stored rule state lacks reversed/393, which the replay produces",
-        ] {
-            #expect(ours.stdout.contains(line), "\(line)\n\(ours.stdout)")
+        // Where verify has no room for its temporary files (a `$TMPDIR` that does not exist), it
+        // looks the records keyed by seq up organisation by organisation: the same findings.
+        let withoutSpool = try kooplog(["verify", "--ledger", path], environment: ["TMPDIR": directory.file("none")])
+        for output in [ours, withoutSpool] {
+            #expect(output.status == 1)
+            for line in [
+                "stored rule state invoice/556677-8899/2023-001 differs from the replay", "stored rule state postings/130 differs from the replay",
+                "stored rule state has year/556677-8899/02023, which the replay does not produce",
+                "stored rule state lacks person/716431-0059/P-001, which the replay produces",
+                "stored rule state lacks reversed/393, which the replay produces",
+            ] {
+                #expect(output.stdout.contains(line), "\(line)\n\(output.stdout)")
+            }
         }
+        #expect(ours.stdout == withoutSpool.stdout)
         if let theirs { #expect(theirs.status == 0, "the log itself is intact") }
     }
 
