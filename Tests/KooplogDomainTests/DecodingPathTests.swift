@@ -15,17 +15,7 @@ struct DecodingPathTests {
         return try Event.decode(try JSONParser.parse(text))
     }
 
-    private func refusal(_ body: () throws -> Event) -> Refusal? {
-        do {
-            _ = try body()
-            return nil
-        } catch let refusal as Refusal {
-            return refusal
-        } catch {
-            Issue.record("not a refusal: \(error)")
-            return nil
-        }
-    }
+    private func refusal(_ body: () throws -> Event) -> Refusal? { KooplogTestSupport.refusal(of: body) }
 
     @Test("a refusal inside a list names the item's path; an unknown field lists the known ones")
     func listPaths() {

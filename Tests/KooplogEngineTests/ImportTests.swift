@@ -21,15 +21,7 @@ private func syntheticExport(_ directory: TemporaryDirectory, count: Int) throws
 private func lines(_ bytes: [UInt8]) -> [[UInt8]] { bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init) }
 
 private func refusal(importing bytes: [UInt8], blockBytes: Int, into path: String) -> Refusal? {
-    do {
-        _ = try Ledger.importNDJSON(ExportReader(bytes: bytes, blockBytes: blockBytes), into: path, progress: nil)
-        return nil
-    } catch let refusal as Refusal {
-        return refusal
-    } catch {
-        Issue.record("not a refusal: \(error)")
-        return nil
-    }
+    refusal(of: { try Ledger.importNDJSON(ExportReader(bytes: bytes, blockBytes: blockBytes), into: path, progress: nil) })
 }
 
 @Suite("Importing an export")

@@ -1,5 +1,6 @@
 public import KooplogDomain
 @_exported import KooplogSynthetic
+import Testing
 
 /// Example events for tests. Organisation numbers have valid Luhn digits.
 public enum Fixtures {
@@ -32,5 +33,18 @@ public enum Fixtures {
 
     public static func ndjson(_ events: [JSON]) -> String {
         events.map(JSONWriter.canonicalString).joined(separator: "\n") + "\n"
+    }
+}
+
+/// The refusal `body` throws; nil, and an issue recorded, when it throws anything else or nothing.
+public func refusal<T>(of body: () throws -> T) -> Refusal? {
+    do {
+        _ = try body()
+        return nil
+    } catch let refusal as Refusal {
+        return refusal
+    } catch {
+        Issue.record("not a refusal: \(error)")
+        return nil
     }
 }
