@@ -131,7 +131,7 @@ extension Ledger {
                     } catch let refusal as Refusal {
                         throw Refusal(refusal.code, field: refusal.field, "line \(line) (seq \(seq), \(exported.recorded.event.type)): \(refusal.message)")
                     }
-                    head = try store(exported.recorded, payload: exported.payload, after: head, pending: &pending, &pointer.pointee)
+                    head = try store(exported.recorded, payload: exported.payload, form: exported.form, after: head, pending: &pending, &pointer.pointee)
                     guard head.hash == exported.hash else { throw ExportedLine.changed(line: line, seq: seq, hash: head.hash, exported: exported.hash) }
                 }
                 try finishBatch(head, pending, state: &state, &pointer.pointee)
@@ -141,10 +141,11 @@ extension Ledger {
     }
 }
 
-/// One line of an export, decoded: the event, the payload to store (canonical JSON), and the
-/// seq, prev and hash it was exported with. A class: the lines are handed from chunk to block to
-/// the writer by reference (as a struct of a dozen counted fields, its copies were 7 % of the
-/// profile's samples, though the import's time did not change measurably).
+/// One line of an export, decoded: the event, the payload to store (canonical JSON), its decoded
+/// form (docs/FORMAT.md), and the seq, prev and hash it was exported with. A class: the lines are
+/// handed from chunk to block to the writer by reference (as a struct of a dozen counted fields,
+/// its copies were 7 % of the profile's samples, though the import's time did not change
+/// measurably).
 final class ExportedLine {
     let line: Int
     let seq: UInt64
@@ -152,6 +153,8 @@ final class ExportedLine {
     let hash: Digest
     let recorded: RecordedEvent
     let payload: [UInt8]
+    /// `recorded.decodedForm`, made here on a worker rather than by the writer.
+    let form: [UInt8]
 
     /// Reads `bytes`, the line numbered `line`. The payload an export of Kooplog's holds is the
     /// one its typed event writes (the hash shows it, so the line is read once, as a tape);
@@ -201,6 +204,7 @@ final class ExportedLine {
         self.hash = hash
         self.recorded = recorded
         self.payload = payload
+        form = recorded.decodedForm
     }
 
     /// The refusal of an event whose hash is not the exported one.
