@@ -46,8 +46,10 @@ public enum Limits {
     /// An append's mapped pages are dropped (over the budget) only above this: its own dirty
     /// pages and decoded batch alone exceed the budget, so with `mappedBytesFloor` 100 000 events
     /// into a 700 000-event ledger dropped them 172 times and took ~10 % longer (each drop has the
-    /// B-tree's upper pages faulted in again); with this floor, 69 times, as fast as before.
-    public static let appendMappedBytesFloor: Int = 32 << 20
+    /// B-tree's upper pages faulted in again) than with 32 MiB (69 drops); 128 MiB took 0.96–1.14 s
+    /// against 1.19–1.35 s with 32 MiB (peak RSS 295 against 234 MiB), and an import of the 10^6
+    /// books' export 7.23–7.28 against 7.82–8.03 s (435 against 336–339 MiB).
+    public static let appendMappedBytesFloor: Int = 128 << 20
 
     /// Whether a memory check is due after write `index` (0-based) of an append's transaction.
     public static func memoryCheckDue(afterWrite index: Int) -> Bool {
