@@ -294,6 +294,7 @@ extension Ledger {
 
 /// What a batch of `Ledger.store` calls leaves for `finishBatch` to write.
 struct PendingWrites {
+    /// The log's streams: kept as the records are stored, or indexed ahead (`AppendBatch.indexed`).
     var log = AppendBatch()
     var forms: [(seq: UInt64, form: [UInt8])] = []
 }

@@ -18,6 +18,15 @@ private func syntheticExport(_ directory: TemporaryDirectory, count: Int) throws
     return (bytes, head)
 }
 
+/// Every stream of a ledger's index (SPEC.md's kinds), with its seqs.
+private func streamIndex(_ ledger: Ledger) throws -> [String: [UInt64]] {
+    try ledger.environment.read { txn in
+        let kinds = ["org:", "type:", "member:", "board:", "person:", "invoice:", "bill:", "grant:", "reversal:"]
+        let names = try kinds.flatMap { try ledger.log.streams(withPrefix: $0, txn).map(\.name) }
+        return Dictionary(uniqueKeysWithValues: try names.map { ($0, try ledger.log.streamSequences($0, txn)) })
+    }
+}
+
 private func lines(_ bytes: [UInt8]) -> [[UInt8]] { bytes.split(separator: 0x0A, omittingEmptySubsequences: false).map(Array.init) }
 
 private func refusal(importing bytes: [UInt8], blockBytes: Int, into path: String) -> Refusal? {
@@ -70,6 +79,8 @@ struct ImportTests {
     func smallBlocks() throws {
         let directory = TemporaryDirectory()
         let (bytes, head) = try syntheticExport(directory, count: 600)
+        let streams = try streamIndex(Ledger.open(at: directory.file("ledger")))
+        #expect(streams.count > 100 && streams.keys.contains { $0.hasPrefix("invoice:") })
         for blockBytes in [512, 1 << 20] {
             let path = directory.file("imported-\(blockBytes)")
             let report = try Ledger.importNDJSON(ExportReader(bytes: bytes, blockBytes: blockBytes), into: path, progress: nil)
@@ -78,6 +89,7 @@ struct ImportTests {
             var again: [UInt8] = []
             _ = try imported.exportNDJSON { again += $0 }
             #expect(again == bytes)
+            #expect(try streamIndex(imported) == streams)  // each block's streams indexed ahead
             #expect(try imported.verify().ok)
         }
     }

@@ -98,6 +98,61 @@ struct EventLogTests {
         }
     }
 
+    @Test("a batch whose streams were indexed ahead writes the streams a batch kept record by record writes; it takes only the records it covers")
+    func batchIndexedAhead() throws {
+        let kept = TemporaryDirectory()
+        let ahead = TemporaryDirectory()
+        let (keptEnvironment, keptLog) = try makeStore(kept)
+        let (environment, log) = try makeStore(ahead)
+        func streams(_ index: Int) -> [String] { ["all", "s:\(index % 7)", "e:\(index / 5)", "é:\(index % 2)"] }
+        func record(_ index: Int) -> PendingRecord { PendingRecord(payload: payload(index), streams: streams(index)) }
+        for range in [0..<300, 300..<301, 301..<700] {
+            try keptEnvironment.write { txn in
+                var head = try keptLog.head(txn)
+                var batch = AppendBatch()
+                for index in range { head = try keptLog.append(record(index), after: head, &txn, batch: &batch) }
+                try keptLog.finish(batch, head: head, &txn)
+            }
+            // Indexed before the transaction, as an import does (on its read-ahead thread).
+            let batch = AppendBatch.indexed(range.map { (seq: UInt64($0 + 1), streams: streams($0)) })
+            try environment.write { txn in
+                var head = try log.head(txn)
+                var indexed = batch
+                for index in range { head = try log.append(record(index), after: head, &txn, batch: &indexed) }
+                try log.finish(indexed, head: head, &txn)
+            }
+        }
+        let names = ["all", "s:3", "e:0", "e:139", "é:1"]
+        let expected = try keptEnvironment.read { txn in try names.map { try keptLog.streamSequences($0, txn) } }
+        #expect(try environment.read { txn in try names.map { try log.streamSequences($0, txn) } } == expected)
+        #expect(expected[0] == Array(1...700))
+        // A record the batch did not index, and a batch finished before its last record, are refused.
+        do {
+            try environment.write { txn in
+                let head = try log.head(txn)
+                var batch = AppendBatch.indexed([(seq: head.seq + 2, streams: ["all"])])
+                #expect(throws: StoreError.integrity) { try log.append(record(700), after: head, &txn, batch: &batch) }
+                batch = AppendBatch.indexed([(seq: head.seq + 1, streams: ["all"]), (seq: head.seq + 2, streams: ["all"])])
+                let next = try log.append(record(700), after: head, &txn, batch: &batch)
+                #expect(throws: StoreError.integrity) { try log.finish(batch, head: next, &txn) }
+                throw StoreError.conflict  // nothing of this is kept
+            }
+        } catch let error as StoreError {
+            #expect(error == .conflict)
+        }
+        #expect(try environment.read { txn in try log.checkedHead(txn) }.seq == 700)
+        // Seqs that do not follow one another give a batch kept record by record (from the
+        // records' own streams).
+        try environment.write { txn in
+            let head = try log.head(txn)
+            var batch = AppendBatch.indexed([(seq: head.seq + 1, streams: ["gap"]), (seq: head.seq + 3, streams: ["gap"])])
+            let next = try log.append(record(701), after: head, &txn, batch: &batch)
+            try log.finish(batch, head: next, &txn)
+        }
+        #expect(try environment.read { txn in try log.streamSequences("gap", txn) } == [])
+        #expect(try environment.read { txn in try log.streamSequences("all", txn) } == Array(1...701))
+    }
+
     @Test("the chain recomputed independently (swift-crypto, from the documented layout) equals the stored hashes")
     func independentChain() throws {
         let directory = TemporaryDirectory()
