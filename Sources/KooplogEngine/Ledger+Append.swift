@@ -260,13 +260,15 @@ extension Ledger {
     }
 
     /// Stores an accepted event's record in the log and adds what is left to write (its streams,
-    /// its decoded form: `form` when made already) to `pending`. Returns the new head; `finishBatch`
-    /// writes it, the streams, the forms and the rule state's changes when the batch is done.
+    /// its decoded form: `streams` and `form` when made already) to `pending`. Returns the new head;
+    /// `finishBatch` writes it, the streams, the forms and the rule state's changes when the batch
+    /// is done.
     func store(
-        _ recorded: RecordedEvent, payload: [UInt8], form: [UInt8]? = nil, after head: LogHead, pending: inout PendingWrites, _ txn: inout Transaction
+        _ recorded: RecordedEvent, payload: [UInt8], form: [UInt8]? = nil, streams: [String]? = nil, after head: LogHead,
+        pending: inout PendingWrites, _ txn: inout Transaction
     ) throws -> LogHead {
         let event = recorded.event
-        let record = PendingRecord(payload: payload, id: event.id, streams: event.streams)
+        let record = PendingRecord(payload: payload, id: event.id, streams: streams ?? event.streams)
         let newHead = try log.append(record, after: head, &txn, batch: &pending.log)
         if decodedDatabase != nil { pending.forms.append((recorded.seq, form ?? recorded.decodedForm)) }
         return newHead

@@ -141,7 +141,9 @@ extension Ledger {
                     } catch let refusal as Refusal {
                         throw Refusal(refusal.code, field: refusal.field, "line \(line) (seq \(seq), \(exported.recorded.event.type)): \(refusal.message)")
                     }
-                    head = try store(exported.recorded, payload: exported.payload, form: exported.form, after: head, pending: &pending, &pointer.pointee)
+                    head = try store(
+                        exported.recorded, payload: exported.payload, form: exported.form, streams: exported.streams, after: head, pending: &pending,
+                        &pointer.pointee)
                     guard head.hash == exported.hash else { throw ExportedLine.changed(line: line, seq: seq, hash: head.hash, exported: exported.hash) }
                 }
                 try finishBatch(head, pending, state: &state, &pointer.pointee)
@@ -163,8 +165,10 @@ final class ExportedLine {
     let hash: Digest
     let recorded: RecordedEvent
     let payload: [UInt8]
-    /// `recorded.decodedForm`, made here on a worker rather than by the writer.
+    /// `recorded.decodedForm` and `recorded.event.streams`, made here on a worker rather than by
+    /// the writer.
     let form: [UInt8]
+    let streams: [String]
 
     /// Reads `bytes`, the line numbered `line`. The payload an export of Kooplog's holds is the
     /// one its typed event writes (the hash shows it, so the line is read once, as a tape);
@@ -215,6 +219,7 @@ final class ExportedLine {
         self.recorded = recorded
         self.payload = payload
         form = recorded.decodedForm
+        streams = recorded.event.streams
     }
 
     /// The refusal of an event whose hash is not the exported one.
@@ -243,7 +248,7 @@ struct DecodedBlock {
     init(lines: [ExportedLine], refusal: Refusal?) {
         self.lines = lines
         self.refusal = refusal
-        streams = AppendBatch.indexed(lines.lazy.map { (seq: $0.seq, streams: $0.recorded.event.streams) })
+        streams = AppendBatch.indexed(lines.map { (seq: $0.seq, streams: $0.streams) })
     }
 }
 

@@ -294,7 +294,7 @@ public struct AppendBatch: Sendable {
     /// batch will append, in that order. Appending them must still pass each record's streams,
     /// which `append` checks against the limits as always. Seqs that do not follow one another
     /// give a batch that is not indexed ahead (`append` adds each record's streams as it goes).
-    public static func indexed(_ records: some Collection<(seq: UInt64, streams: [String])>) -> AppendBatch {
+    public static func indexed(_ records: [(seq: UInt64, streams: [String])]) -> AppendBatch {
         guard let first = records.first?.seq else { return AppendBatch() }
         var streams: [String: [UInt64]] = [:]
         var next = first
