@@ -500,9 +500,10 @@ extension Ledger {
             let held = try environment.sharedSnapshots(1)[0]  // ends when this job does
             let orgs = batch[index].map(\.org)
             let folds = OrganisationFolds(orgs, progress: progress)
-            let context = fromDecoded ? LedgerFoldContext(ledger: self, decodedIn: held) : LedgerFoldContext(log: log, held: held)
+            let spooled = spool?.reader(first + index)
+            let context = fromDecoded ? LedgerFoldContext(ledger: self, decodedIn: held, spooled: spooled) : LedgerFoldContext(log: log, held: held)
             let source: EventSource = fromDecoded ? .decodedForms : .log
-            try forEachEvent(of: orgs, upTo: head, in: held, source: source, spooled: spool?.reader(first + index)) { index, seq, decoded, _ in
+            try forEachEvent(of: orgs, upTo: head, in: held, source: source, spooled: spooled) { index, seq, decoded, _ in
                 guard case .success(let recorded) = consume decoded else {
                     throw StoreError.integrity.with("seq \(seq) does not decode; run kooplog verify")
                 }

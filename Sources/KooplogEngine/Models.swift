@@ -58,8 +58,15 @@ final class LedgerFoldContext: FoldContext {
     /// Events in the transaction a worker holds (which must not begin others).
     init(log: EventLog, held: SharedReadTransaction) { read = { seq in try log.event(seq, held.txn) } }
 
-    /// Events' decoded forms in the transaction a worker holds (a rebuild from decoded forms).
-    init(ledger: Ledger, decodedIn held: SharedReadTransaction) { read = { seq in try ledger.decodedEvent(seq, held.txn) } }
+    /// Events' decoded forms in the transaction a worker holds (a rebuild from decoded forms);
+    /// from the group's spool first when given and it passed the form already (the same bytes,
+    /// read without a lookup across the file).
+    init(ledger: Ledger, decodedIn held: SharedReadTransaction, spooled: SpooledForms? = nil) {
+        read = { seq in
+            if let spooled, let raw = try? spooled.earlier(seq), let form = try? Ledger.readDecoded(seq, raw) { return form }
+            return try ledger.decodedEvent(seq, held.txn)
+        }
+    }
 
     /// For verify's replay: an event's decoded form where there is one that reads, else its
     /// payload (decoding it again was four fifths of a reversal's cost in verify). Verify looks up
