@@ -71,6 +71,15 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
         return Digest(uncheckedBytes: hasher.finalize().withUnsafeBytes { Array($0) })
     }
 
+    /// Whether SHA-256(`first` ‖ `second`) is `expected` (32 bytes), without a `Digest` or an
+    /// array for the parts: the chain check asks it once per record.
+    static func sha256(_ first: UnsafeRawBufferPointer, _ second: UnsafeRawBufferPointer, is expected: UnsafeRawBufferPointer) -> Bool {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: first)
+        hasher.update(bufferPointer: second)
+        return expected.count == 32 && hasher.finalize().withUnsafeBytes { memcmp($0.baseAddress!, expected.baseAddress!, 32) == 0 }
+    }
+
     /// Whether `buffer` holds exactly these bytes.
     public func equals(_ buffer: UnsafeRawBufferPointer) -> Bool {
         // memcmp: the chain check compares two digests per record (elementsEqual went byte by byte
@@ -121,6 +130,27 @@ public struct PayloadDigest {
     public func finalize() -> Digest {
         Digest(uncheckedBytes: hasher.finalize().withUnsafeBytes { Array($0) })
     }
+}
+
+/// A digest's 32 bytes held inline (no allocation), for the chain check's `prev` record by record.
+struct InlineDigest {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    /// The all-zero digest (`Digest.zero`).
+    init() {}
+
+    /// The 32 bytes of `buffer`.
+    init(_ buffer: UnsafeRawBufferPointer) {
+        precondition(buffer.count == 32, "a digest is 32 bytes")
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: buffer) }
+    }
+
+    /// Whether `buffer` holds exactly these bytes.
+    func equals(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        buffer.count == 32 && withUnsafeBytes(of: words) { memcmp($0.baseAddress!, buffer.baseAddress!, 32) == 0 }
+    }
+
+    var digest: Digest { withUnsafeBytes(of: words) { Digest(uncheckedBytes: Array($0)) } }
 }
 
 /// The head of the log: the last sequence and its hash (`0` and `Digest.zero` when empty).

@@ -377,31 +377,38 @@ extension EventLog {
     }
 
     /// Why a record breaks the chain, or nil.
-    static func problem(_ view: RecordView, expectedSeq: UInt64, prev: Digest) -> String? {
+    static func problem(_ view: RecordView, expectedSeq: UInt64, prev: InlineDigest) -> String? {
         if view.seq != expectedSeq { return "sequence gap: expected seq \(expectedSeq), found \(view.seq)" }
         if !view.isWellFormed { return "record is malformed (length \(view.raw.count) or unknown format byte)" }
         if view.embeddedSeq != view.seq { return "record says seq \(view.embeddedSeq) but is stored under seq \(view.seq)" }
         if !prev.equals(view.prev) { return "prev does not equal the hash of seq \(view.seq - 1) (the chain is broken)" }
-        if !view.computedHash().equals(view.hash) { return "hash does not match the record's bytes (the record was changed)" }
+        if !view.hashIsComputed { return "hash does not match the record's bytes (the record was changed)" }
         return nil
     }
 }
 
 /// The chain's invariants, record by record (used by both chain checks).
 struct ChainChecker {
-    var check = ChainCheck()
-    var expectedSeq: UInt64 = 1
-    var prev = Digest.zero
+    private var checked = ChainCheck()
+    private var expectedSeq: UInt64 = 1
+    /// The last good record's hash, held inline: a `Digest` per record was two allocations.
+    private var prev = InlineDigest()
+
+    /// What was checked: the records, the last good one as the head, the first bad one.
+    var check: ChainCheck {
+        var check = checked
+        check.head = expectedSeq == 1 ? .empty : LogHead(seq: expectedSeq - 1, hash: prev.digest)
+        return check
+    }
 
     /// Whether the record continues the chain; records the first that does not.
     mutating func accept(_ view: RecordView) -> Bool {
         if let problem = EventLog.problem(view, expectedSeq: expectedSeq, prev: prev) {
-            check.firstBad = (min(view.seq, expectedSeq), problem)
+            checked.firstBad = (min(view.seq, expectedSeq), problem)
             return false
         }
-        prev = Digest(uncheckedBytes: Array(view.hash))
-        check.records += 1
-        check.head = LogHead(seq: view.seq, hash: prev)
+        prev = InlineDigest(view.hash)
+        checked.records += 1
         expectedSeq += 1
         return true
     }

@@ -76,6 +76,11 @@ public struct RecordView {
         Digest.sha256(prev, UnsafeRawBufferPointer(rebasing: raw[RecordFormat.formatOffset...]))
     }
 
+    /// Whether the record carries `computedHash()` (computed and compared without a copy).
+    var hashIsComputed: Bool {
+        Digest.sha256(prev, UnsafeRawBufferPointer(rebasing: raw[RecordFormat.formatOffset...]), is: hash)
+    }
+
     /// Copies the record out.
     public func copy() -> StoredRecord {
         StoredRecord(seq: seq, prev: Digest(uncheckedBytes: Array(prev)), hash: Digest(uncheckedBytes: Array(hash)), payload: Array(payload))
