@@ -77,14 +77,17 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
         var hasher = SHA256()
         hasher.update(bufferPointer: first)
         hasher.update(bufferPointer: second)
-        return expected.count == 32 && hasher.finalize().withUnsafeBytes { memcmp($0.baseAddress!, expected.baseAddress!, 32) == 0 }
+        return hasher.finalize().withUnsafeBytes { Digest.same($0, expected) }
     }
 
     /// Whether `buffer` holds exactly these bytes.
-    public func equals(_ buffer: UnsafeRawBufferPointer) -> Bool {
-        // memcmp: the chain check compares two digests per record (elementsEqual went byte by byte
-        // through the generic sequence, ~900 instructions a comparison).
-        buffer.count == 32 && bytes.withUnsafeBytes { memcmp($0.baseAddress!, buffer.baseAddress!, 32) == 0 }
+    public func equals(_ buffer: UnsafeRawBufferPointer) -> Bool { bytes.withUnsafeBytes { Digest.same($0, buffer) } }
+
+    /// Whether `digest` (32 bytes) and `buffer` hold the same bytes. memcmp: the chain check
+    /// compares two digests per record (elementsEqual went byte by byte through the generic
+    /// sequence, ~900 instructions a comparison).
+    static func same(_ digest: UnsafeRawBufferPointer, _ buffer: UnsafeRawBufferPointer) -> Bool {
+        buffer.count == 32 && memcmp(digest.baseAddress!, buffer.baseAddress!, 32) == 0
     }
 
     private static func nibble(_ c: UInt8) -> UInt8? {
@@ -146,9 +149,7 @@ struct InlineDigest {
     }
 
     /// Whether `buffer` holds exactly these bytes.
-    func equals(_ buffer: UnsafeRawBufferPointer) -> Bool {
-        buffer.count == 32 && withUnsafeBytes(of: words) { memcmp($0.baseAddress!, buffer.baseAddress!, 32) == 0 }
-    }
+    func equals(_ buffer: UnsafeRawBufferPointer) -> Bool { withUnsafeBytes(of: words) { Digest.same($0, buffer) } }
 
     var digest: Digest { withUnsafeBytes(of: words) { Digest(uncheckedBytes: Array($0)) } }
 }

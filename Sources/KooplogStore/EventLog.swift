@@ -391,15 +391,9 @@ extension EventLog {
 struct ChainChecker {
     private var checked = ChainCheck()
     private var expectedSeq: UInt64 = 1
-    /// The last good record's hash, held inline: a `Digest` per record was two allocations.
+    /// The last good record's hash (all zeros before the first), held inline: a `Digest` per
+    /// record was two allocations.
     private var prev = InlineDigest()
-
-    /// What was checked: the records, the last good one as the head, the first bad one.
-    var check: ChainCheck {
-        var check = checked
-        check.head = expectedSeq == 1 ? .empty : LogHead(seq: expectedSeq - 1, hash: prev.digest)
-        return check
-    }
 
     /// Whether the record continues the chain; records the first that does not.
     mutating func accept(_ view: RecordView) -> Bool {
@@ -415,7 +409,8 @@ struct ChainChecker {
 
     /// The check, with `meta.head` compared to where the chain ended.
     func finish(_ snapshot: LogSnapshot) -> ChainCheck {
-        var check = check
+        var check = checked
+        check.head = LogHead(seq: expectedSeq - 1, hash: prev.digest)  // the last good record
         if check.firstBad == nil, snapshot.head != check.head {
             check.firstBad = (
                 min(snapshot.head.seq, check.head.seq) + 1,

@@ -71,12 +71,8 @@ public struct RecordView {
         kooplog_prefetch(base + RecordFormat.payloadOffset, raw.count - RecordFormat.payloadOffset)  // none for a short record
     }
 
-    /// SHA-256(prev ‖ bytes 64…end), the hash this record should carry.
-    public func computedHash() -> Digest {
-        Digest.sha256(prev, UnsafeRawBufferPointer(rebasing: raw[RecordFormat.formatOffset...]))
-    }
-
-    /// Whether the record carries `computedHash()` (computed and compared without a copy).
+    /// Whether the record carries the hash it should, SHA-256(prev ‖ bytes 64…end) (computed and
+    /// compared without a copy).
     var hashIsComputed: Bool {
         Digest.sha256(prev, UnsafeRawBufferPointer(rebasing: raw[RecordFormat.formatOffset...]), is: hash)
     }
