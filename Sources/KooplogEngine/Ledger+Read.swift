@@ -59,15 +59,28 @@ extension Ledger {
             }
             return result.filter { $0 >= filter.from && $0 <= filter.to }
         }
+        // Each event the indexes name is checked to be of the stream that named it.
+        let named = { (stored: StoredEvent) throws -> StoredEvent in
+            let event = stored.recorded.event
+            if let org = filter.org, event.org != org {
+                throw StoreError.integrity.with("the stream org:\(org.text) lists seq \(stored.seq), an event of \(event.org.text)")
+            }
+            if let type = filter.type, event.type != type {
+                throw StoreError.integrity.with("the stream type:\(type) lists seq \(stored.seq), an event of type \(event.type)")
+            }
+            return stored
+        }
         var index = 0
         while index < seqs.count {
             let chunk = seqs[index..<min(index + Limits.readChunkRecords, seqs.count)]
             var going = true
             try environment.read { txn in
                 for seq in chunk {
-                    try txn.withValue(log.events, BigEndian.bytes(seq)) { raw in
-                        going = try body(try decode(RecordView(seq: seq, raw: raw)))
+                    let found = try txn.withValue(log.events, BigEndian.bytes(seq)) { raw in
+                        going = try body(try named(try decode(RecordView(seq: seq, raw: raw))))
+                        return true
                     }
+                    if found != true { throw StoreError.integrity.with("a stream index lists seq \(seq), which the log does not hold") }
                     if !going { return }
                 }
             }

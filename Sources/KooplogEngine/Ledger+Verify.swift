@@ -70,7 +70,9 @@ extension Ledger {
                 tally.events += 1
                 if formsByDigest { tally.payloads.add(seq: view.seq, payload: view.payload) }
             }
-            return (chain, Dictionary(tallies.map { ($0.key.text, $0.value) }) { first, _ in first })
+            // Then the stream index's entries, for the replay's to equal.
+            let streams = try self.log.streamFingerprint(chainHeld.txn, release: self.environment.releaseMappedPagesOverBudget)
+            return (chain, Dictionary(tallies.map { ($0.key.text, $0.value) }) { first, _ in first }, streams)
         }
         // Replays organisations by groups on the workers, in step; reads events as `source` says.
         // The replayed records keyed by seq are compared at the end, all at once (`CrossRecordSpool`).
@@ -111,7 +113,7 @@ extension Ledger {
             _ = try? chainPass.result()  // its snapshot must outlive it
             throw error
         }
-        let (chain, logged) = try chainPass.result()
+        let (chain, logged, indexedStreams) = try chainPass.result()
         let counts = logged.mapValues(\.events)
         report.head = chain.head
         let chainIntact = chain.firstBad == nil
@@ -154,6 +156,13 @@ extension Ledger {
         report.orgs = Set(checks.map(\.org))
         report.discrepancies += checks.flatMap(\.discrepancies)
         report.discrepancies += try compareTotals(checks, events: last, checkpoints: checkpoints, chainHeld.txn)
+        // The stream index against the streams the events name, when every event was decoded (an
+        // org: index found to disagree above is named there already).
+        if chainIntact && checks.reduce(0, { $0 + $1.streamsNamed }) == last {
+            let named = checks.reduce(StreamFingerprint()) { $0 + $1.streams }
+            report.discrepancies += try compareStreams(
+                named: named, indexed: indexedStreams, upTo: last, skipping: disagreeing.isEmpty ? [] : ["org"], chainHeld.txn)
+        }
         for (name, checkpoint) in checkpoints where checkpoint.seq > last {
             report.discrepancies.append(Discrepancy(seq: checkpoint.seq, what: "read model \(name) claims seq \(checkpoint.seq), beyond the log's head"))
         }
@@ -211,6 +220,8 @@ extension Ledger {
                 replay.broken = true
                 return false
             }
+            recorded.event.forEachStream { kind, first, second in replay.check.streams.add(kind: kind, first, second, seq: seq) }
+            replay.check.streamsNamed += 1
             switch origin {
             case .agreeingForm, .form:
                 // From its form: checked byte for byte by `agreeingForm`, or (a form alone) the
@@ -400,6 +411,58 @@ extension Ledger {
         }
     }
 
+    /// The stream index must hold exactly the entries the log's events name. A kind of stream
+    /// whose fingerprints differ is compared entry by entry: the log read once more, the kind's
+    /// streams read from the index, and the first entries that differ named.
+    private func compareStreams(
+        named: StreamFingerprint, indexed: StreamFingerprint, upTo last: UInt64, skipping: Set<String>, _ txn: borrowing Transaction
+    ) throws -> [Discrepancy] {
+        var found: [Discrepancy] = []
+        for differing in named.differingKinds(indexed) where !skipping.contains(differing.kind) {
+            let kind = StreamFingerprint.kind(named: differing.kind)
+            var expected: [String: [UInt64]] = [:]
+            try log.scan(from: 1, to: last, txn) { view in
+                let recorded = try RecordedEvent.decode(seq: view.seq, payload: view.payload)
+                for name in recorded.event.streams where name.withUTF8Bytes({ StreamFingerprint.kind(of: UnsafeRawBufferPointer($0)) }) == kind {
+                    expected[name, default: []].append(view.seq)
+                }
+                return true
+            }
+            var differences: [Discrepancy] = []
+            let stored = try log.streamEntries(ofKind: kind, txn)
+            let storedByName = Dictionary(stored.map { ($0.name, $0.seqs) }) { first, _ in first }
+            for name in Set(expected.keys).union(storedByName.keys).sorted() {
+                let want = Set(expected[name] ?? [])
+                let have = Set(storedByName[name] ?? [])
+                for seq in have.subtracting(want) {
+                    let what = seq <= last ? "that event is not of the stream" : "the log ends at seq \(last)"
+                    differences.append(Discrepancy(seq: seq, what: "the stream index lists seq \(seq) under \(name), but \(what)"))
+                }
+                for seq in want.subtracting(have) {
+                    differences.append(Discrepancy(seq: seq, what: "the stream index lacks seq \(seq) under \(name), a stream the event names"))
+                }
+            }
+            let label = differing.kind.isEmpty ? "stream names without a known kind" : "\(differing.kind): streams"
+            if differences.isEmpty {
+                found.append(
+                    Discrepancy(
+                        seq: nil,
+                        what:
+                            "the \(label) of the index hold \(differing.otherEntries) entries that do not add up to the \(differing.entries) the log's events name"
+                    ))
+            }
+            differences.sort { ($0.seq ?? 0, $0.what) < ($1.seq ?? 0, $1.what) }
+            found += differences.prefix(Limits.streamDifferencesNamed)
+            if differences.count > Limits.streamDifferencesNamed {
+                found.append(
+                    Discrepancy(
+                        seq: nil,
+                        what: "\(differences.count) entries of the \(label) differ from the log in all (the first \(Limits.streamDifferencesNamed) are named)"))
+            }
+        }
+        return found
+    }
+
     /// A rule-state record of an older ledger (JSON) equals the replay when it decodes to it.
     private func legacyEqual(_ key: String, stored: [UInt8], want: [UInt8]) -> Bool {
         guard stored.first != BinaryWriter.tag, let value = try? StateCodec.decodeRule(key, stored) else { return false }
@@ -509,5 +572,9 @@ struct OrganisationCheck: Sendable {
     /// The digest of the payloads of the events replayed, when they were read from forms alone:
     /// it must equal the log's for the organisation.
     var payloadDigest: Digest?
+    /// The stream entries the replayed events name, and how many events named theirs (every
+    /// event decoded).
+    var streams = StreamFingerprint()
+    var streamsNamed: UInt64 = 0
     var discrepancies: [Discrepancy] = []
 }

@@ -181,6 +181,45 @@ public struct EventLog: Sendable {
         return result
     }
 
+    /// The fingerprint of every entry of the stream index (`StreamFingerprint`), read a page of
+    /// seqs at a time in one pass; `release` is called every 4 096 streams, to drop mapped pages.
+    public func streamFingerprint(_ txn: borrowing Transaction, release: () -> Void = {}) throws -> StreamFingerprint {
+        var fingerprint = StreamFingerprint()
+        var streamsSeen = 0
+        var last: UnsafeRawBufferPointer?
+        try txn.scanDuplicatePages(streams) { name, seqs in
+            if last?.baseAddress != name.baseAddress {
+                last = name
+                streamsSeen += 1
+                if Limits.memoryCheckDue(afterWrite: streamsSeen) { release() }
+            }
+            fingerprint.add(name, bigEndianSeqs: seqs)
+            return true
+        }
+        return fingerprint
+    }
+
+    /// The streams of one kind (`StreamFingerprint.kind(of:)`) with every seq each lists, in name
+    /// order: for naming the entries a fingerprint found to differ.
+    public func streamEntries(ofKind kind: UInt64, _ txn: borrowing Transaction) throws -> [(name: String, seqs: [UInt64])] {
+        var found: [(name: String, seqs: [UInt64])] = []
+        // A known kind's names lie together from "<kind>:"; the kind "" is any name, so all are read.
+        let start = kind == 0 ? nil : withUnsafeBytes(of: kind.littleEndian) { Array($0.prefix { $0 != 0 }) + [UInt8(ascii: ":")] }
+        try txn.scanDuplicatePages(streams, from: start) { name, seqs in
+            if let start, !name.starts(with: start) { return false }
+            guard StreamFingerprint.kind(of: name) == kind else { return true }
+            let text = String(decoding: name, as: UTF8.self)
+            if found.last?.name != text { found.append((text, [])) }
+            var offset = 0
+            while offset + 8 <= seqs.count {
+                found[found.count - 1].seqs.append(UInt64(bigEndian: seqs.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+                offset += 8
+            }
+            return true
+        }
+        return found
+    }
+
     /// How many records a stream holds (its version, for optimistic concurrency).
     public func streamVersion(_ stream: String, _ txn: borrowing Transaction) throws -> Int {
         try txn.duplicateCount(streams, Array(stream.utf8))

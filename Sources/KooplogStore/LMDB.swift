@@ -153,7 +153,7 @@ enum LMDB {
 
     // MARK: cursors
 
-    enum Step { case first, last, next, nextNoDup, prev, setRange, set, nextDup, firstDup, lastDup }
+    enum Step { case first, last, next, nextNoDup, prev, setRange, set, nextDup, firstDup, lastDup, getMultiple, nextMultiple }
 
     /// `mdb_cursor_open`.
     static func cursorOpen(_ txn: OpaquePointer, _ dbi: UInt32) throws(StoreError) -> OpaquePointer {
@@ -195,6 +195,8 @@ enum LMDB {
             case .nextDup: MDB_NEXT_DUP
             case .firstDup: MDB_FIRST_DUP
             case .lastDup: MDB_LAST_DUP
+            case .getMultiple: MDB_GET_MULTIPLE
+            case .nextMultiple: MDB_NEXT_MULTIPLE
             }
         let rc = mdb_cursor_get(cursor, &k, &v, op)
         if rc == MDB_NOTFOUND { return nil }

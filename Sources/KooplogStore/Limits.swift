@@ -55,6 +55,9 @@ public enum Limits {
     public static func memoryCheckDue(afterWrite index: Int) -> Bool {
         index % writesBetweenMemoryChecks == writesBetweenMemoryChecks - 1
     }
+    /// Entries of one kind of stream that verify names when the index differs from the log (a
+    /// count of all follows).
+    public static let streamDifferencesNamed = 10
     /// Events of the organisations one worker replays together (verify, full rebuild): more share
     /// more pages between reads, and hold more open entities at once.
     public static let replayGroupEvents: Int = 100_000

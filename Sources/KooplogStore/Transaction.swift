@@ -84,16 +84,19 @@ public struct Transaction: ~Copyable {
     ) throws {
         let cursor = try LMDB.cursorOpen(handle, database.dbi)
         defer { LMDB.cursorClose(cursor) }
-        var entry: (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)?
-        if let start {
-            entry = try start.withUnsafeBytes { (k) in try LMDB.cursorGet(cursor, .setRange, key: k) }
-        } else {
-            entry = try LMDB.cursorGet(cursor, .first)
-        }
+        var entry = try Self.position(cursor, from: start)
         while let (key, value) = entry {
             guard try body(key, value) else { return }
             entry = try LMDB.cursorGet(cursor, distinctKeys ? .nextNoDup : .next)
         }
+    }
+
+    /// Puts `cursor` on the first key ≥ `start` (or the first key) and returns that entry.
+    private static func position(
+        _ cursor: OpaquePointer, from start: [UInt8]?
+    ) throws -> (key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)? {
+        guard let start else { return try LMDB.cursorGet(cursor, .first) }
+        return try start.withUnsafeBytes { (k) in try LMDB.cursorGet(cursor, .setRange, key: k) }
     }
 
     /// The last key and value of a database, copied out.
@@ -114,6 +117,27 @@ public struct Transaction: ~Copyable {
         while let (_, value) = entry {
             guard try body(value) else { return }
             entry = try LMDB.cursorGet(cursor, .nextDup)
+        }
+    }
+
+    /// Calls `body` with each key of a `MDB_DUPFIXED` database from `start` (from the first when
+    /// nil) and its values a page at a time (`MDB_GET_MULTIPLE`, `MDB_NEXT_MULTIPLE`: the values
+    /// of a page lie side by side, each of the database's fixed size), in key order. Stops when
+    /// `body` returns false.
+    public func scanDuplicatePages(
+        _ database: Database, from start: [UInt8]? = nil, _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Bool
+    ) throws {
+        let cursor = try LMDB.cursorOpen(handle, database.dbi)
+        defer { LMDB.cursorClose(cursor) }
+        var entry = try Self.position(cursor, from: start)
+        while let (key, first) = entry {
+            // A key with one value has no page of duplicates: its value is the one positioned on.
+            let page = try LMDB.cursorGet(cursor, .getMultiple)?.value
+            guard try body(key, page.map { $0.isEmpty ? first : $0 } ?? first) else { return }
+            while let (_, more) = try LMDB.cursorGet(cursor, .nextMultiple) {
+                guard try body(key, more) else { return }
+            }
+            entry = try LMDB.cursorGet(cursor, .nextNoDup)
         }
     }
 

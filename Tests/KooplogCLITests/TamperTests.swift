@@ -280,6 +280,53 @@ struct TamperTests {
         if let theirs { #expect(theirs.status == 0, "the log itself is intact") }
     }
 
+    @Test("stream entries added, removed or moved behind Kooplog's back: verify names each; kooplog log refuses an entry of another stream")
+    func streamEntriesChanged() throws {
+        let directory = TemporaryDirectory()
+        let path = try demoLedger(directory)
+        let head = try headText(path)
+        let sale = try firstSeq(path, type: "sale.paid")
+        let paid = try firstSeq(path, type: "invoice.paid")
+        let paidEvent = try JSONParser.parse(try kooplog(["log", "--ledger", path, "--from", "\(paid)", "--to", "\(paid)", "--format", "json"]).stdout)
+            .objectValue
+        let org = try #require(paidEvent?["org"]?.stringValue)
+        let invoice = try #require(paidEvent?["data"]?.objectValue?["invoice"]?.stringValue)
+        let tamperer = try Tamperer(path)
+        let streams = tamperer.log.streams
+        try tamperer.environment.write { txn in
+            // An entry added to a stream of another type, to a stream no event names, and beyond the head.
+            try txn.put(streams, Array("type:invoice.paid".utf8), BigEndian.bytes(sale))
+            try txn.put(streams, Array("bogus:x".utf8), BigEndian.bytes(1))
+            try txn.put(streams, Array("type:sale.paid".utf8), BigEndian.bytes(head.seq + 5))
+            // An entry removed: the invoice's stream without its payment.
+            let key = Array("invoice:\(org)/\(invoice)".utf8)
+            let seqs = try tamperer.log.streamSequences("invoice:\(org)/\(invoice)", txn)
+            #expect(seqs.contains(paid))
+            _ = try txn.delete(streams, key)
+            for seq in seqs where seq != paid { try txn.put(streams, key, BigEndian.bytes(seq)) }
+        }
+        let (ours, theirs) = try verifyBoth(path)
+        #expect(ours.status == 1)
+        for line in [
+            "DISCREPANCY seq \(sale): the stream index lists seq \(sale) under type:invoice.paid, but that event is not of the stream",
+            "DISCREPANCY seq 1: the stream index lists seq 1 under bogus:x, but that event is not of the stream",
+            "DISCREPANCY seq \(head.seq + 5): the stream index lists seq \(head.seq + 5) under type:sale.paid, but the log ends at seq \(head.seq)",
+            "DISCREPANCY seq \(paid): the stream index lacks seq \(paid) under invoice:\(org)/\(invoice), a stream the event names",
+        ] {
+            #expect(ours.stdout.contains(line), "\(line)\n\(ours.stdout)")
+        }
+        #expect(ours.stdout.components(separatedBy: "DISCREPANCY").count == 5, "\(ours.stdout)")
+        if let theirs { #expect(theirs.status == 0, "the log itself is intact") }
+        // Reading by a stream checks each event it lists.
+        let byType = try kooplog(["log", "--ledger", path, "--type", "invoice.paid"])
+        #expect(byType.status == 74)
+        #expect(byType.stderr.contains("the stream type:invoice.paid lists seq \(sale), an event of type sale.paid"), "\(byType.stderr)")
+        let beyond = try kooplog(["log", "--ledger", path, "--type", "sale.paid"])
+        #expect(beyond.status == 74)
+        #expect(beyond.stderr.contains("a stream index lists seq \(head.seq + 5), which the log does not hold"), "\(beyond.stderr)")
+        #expect(try headText(path) == head)
+    }
+
     @Test("a decoded form changed behind the log's back: verify names it; rebuild --full --from-log derives it again")
     func decodedFormChanged() throws {
         let directory = TemporaryDirectory()

@@ -406,6 +406,22 @@ struct ReplayGroupTests {
         }
     }
 
+    @Test("a whole type: stream removed from the index: verify names its first entries and counts them all")
+    func typeStreamRemoved() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try umbrella(directory, orgs: 3, events: 300)
+        #expect(try ledger.verify().ok)
+        let (name, records) = try #require(try ledger.environment.read { try ledger.log.streams(withPrefix: "type:", $0) }.max { $0.records < $1.records })
+        let seqs = try ledger.environment.read { try ledger.log.streamSequences(name, $0) }
+        #expect(records > Limits.streamDifferencesNamed)
+        try ledger.environment.write { txn in _ = try txn.delete(ledger.log.streams, Array(name.utf8)) }
+        let report = try ledger.verify()
+        let expected =
+            seqs.prefix(Limits.streamDifferencesNamed).map { "seq \($0): the stream index lacks seq \($0) under \(name), a stream the event names" }
+            + ["\(records) entries of the type: streams differ from the log in all (the first \(Limits.streamDifferencesNamed) are named)"]
+        #expect(report.discrepancies.map(\.description) == expected)
+    }
+
     @Test("a full rebuild refuses a log whose org: index lacks an organisation, by scan and by groups")
     func rebuildChecksTheIndex() throws {
         let directory = TemporaryDirectory()
