@@ -411,53 +411,61 @@ extension Ledger {
         }
     }
 
-    /// The stream index must hold exactly the entries the log's events name. A kind of stream
-    /// whose fingerprints differ is compared entry by entry: the log read once more, the kind's
-    /// streams read from the index, and the first entries that differ named.
+    /// The stream index must hold exactly the entries the log's events name. The kinds of stream
+    /// whose fingerprints differ are compared entry by entry: the log read once more for the names
+    /// its events give, each kind's streams read from the index, and the first entries that differ
+    /// named.
     private func compareStreams(
         named: StreamFingerprint, indexed: StreamFingerprint, upTo last: UInt64, skipping: Set<String>, _ txn: borrowing Transaction
     ) throws -> [Discrepancy] {
+        let differing = named.differingKinds(indexed).filter { !skipping.contains($0.kind) }
+        guard !differing.isEmpty else { return [] }
+        // The names of those kinds the events give, each with its seqs in order.
+        let kinds = Set(differing.map { StreamFingerprint.kind(named: $0.kind) })
+        var expected: [UInt64: [String: [UInt64]]] = [:]
+        try log.scan(from: 1, to: last, txn) { view in
+            let recorded = try RecordedEvent.decode(seq: view.seq, payload: view.payload)
+            for name in recorded.event.streams {
+                let kind = name.withUTF8Bytes { StreamFingerprint.kind(of: UnsafeRawBufferPointer($0)) }
+                if kinds.contains(kind) { expected[kind, default: [:]][name, default: []].append(view.seq) }
+            }
+            return true
+        }
         var found: [Discrepancy] = []
-        for differing in named.differingKinds(indexed) where !skipping.contains(differing.kind) {
-            let kind = StreamFingerprint.kind(named: differing.kind)
-            var expected: [String: [UInt64]] = [:]
-            try log.scan(from: 1, to: last, txn) { view in
-                let recorded = try RecordedEvent.decode(seq: view.seq, payload: view.payload)
-                for name in recorded.event.streams where name.withUTF8Bytes({ StreamFingerprint.kind(of: UnsafeRawBufferPointer($0)) }) == kind {
-                    expected[name, default: []].append(view.seq)
-                }
-                return true
-            }
+        for kind in differing {
+            let packed = StreamFingerprint.kind(named: kind.kind)
+            let wanted = expected[packed] ?? [:]
+            let stored = Dictionary(try log.streamEntries(ofKind: packed, txn).map { ($0.name, $0.seqs) }) { first, _ in first }
             var differences: [Discrepancy] = []
-            let stored = try log.streamEntries(ofKind: kind, txn)
-            let storedByName = Dictionary(stored.map { ($0.name, $0.seqs) }) { first, _ in first }
-            for name in Set(expected.keys).union(storedByName.keys).sorted() {
-                let want = Set(expected[name] ?? [])
-                let have = Set(storedByName[name] ?? [])
-                for seq in have.subtracting(want) {
-                    let what = seq <= last ? "that event is not of the stream" : "the log ends at seq \(last)"
-                    differences.append(Discrepancy(seq: seq, what: "the stream index lists seq \(seq) under \(name), but \(what)"))
-                }
-                for seq in want.subtracting(have) {
-                    differences.append(Discrepancy(seq: seq, what: "the stream index lacks seq \(seq) under \(name), a stream the event names"))
+            for name in Set(wanted.keys).union(stored.keys).sorted() {
+                // Both lists ascend: walked side by side.
+                let want = wanted[name] ?? []
+                let have = stored[name] ?? []
+                var (w, h) = (0, 0)
+                while w < want.count || h < have.count {
+                    if h == have.count || (w < want.count && want[w] < have[h]) {
+                        let what = "the stream index lacks seq \(want[w]) under \(name), a stream the event names"
+                        differences.append(Discrepancy(seq: want[w], what: what))
+                        w += 1
+                    } else if w == want.count || have[h] < want[w] {
+                        let why = have[h] <= last ? "that event is not of the stream" : "the log ends at seq \(last)"
+                        differences.append(Discrepancy(seq: have[h], what: "the stream index lists seq \(have[h]) under \(name), but \(why)"))
+                        h += 1
+                    } else {
+                        (w, h) = (w + 1, h + 1)
+                    }
                 }
             }
-            let label = differing.kind.isEmpty ? "stream names without a known kind" : "\(differing.kind): streams"
+            let label = kind.kind.isEmpty ? "stream names without a known kind" : "\(kind.kind): streams"
             if differences.isEmpty {
-                found.append(
-                    Discrepancy(
-                        seq: nil,
-                        what:
-                            "the \(label) of the index hold \(differing.otherEntries) entries that do not add up to the \(differing.entries) the log's events name"
-                    ))
+                let what = "the \(label) of the index hold \(kind.otherEntries) entries that do not add up to the \(kind.entries) the log's events name"
+                found.append(Discrepancy(seq: nil, what: what))
             }
             differences.sort { ($0.seq ?? 0, $0.what) < ($1.seq ?? 0, $1.what) }
             found += differences.prefix(Limits.streamDifferencesNamed)
             if differences.count > Limits.streamDifferencesNamed {
-                found.append(
-                    Discrepancy(
-                        seq: nil,
-                        what: "\(differences.count) entries of the \(label) differ from the log in all (the first \(Limits.streamDifferencesNamed) are named)"))
+                let what = "\(differences.count) entries of the \(label) differ from the log in all (the first \(Limits.streamDifferencesNamed) are named)"
+                found.append(Discrepancy(seq: nil, what: what))
             }
         }
         return found
