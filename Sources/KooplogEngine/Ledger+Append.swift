@@ -264,11 +264,11 @@ extension Ledger {
     /// `finishBatch` writes it, the streams, the forms and the rule state's changes when the batch
     /// is done.
     func store(
-        _ recorded: RecordedEvent, payload: [UInt8], form: [UInt8]? = nil, streams: [String]? = nil, after head: LogHead,
-        pending: inout PendingWrites, _ txn: inout Transaction
+        _ recorded: RecordedEvent, payload: [UInt8], form: [UInt8]? = nil, streams: [String]? = nil,
+        hashed: (seq: UInt64, prev: Digest, hash: Digest)? = nil, after head: LogHead, pending: inout PendingWrites, _ txn: inout Transaction
     ) throws -> LogHead {
         let event = recorded.event
-        let record = PendingRecord(payload: payload, id: event.id, streams: streams ?? event.streams)
+        let record = PendingRecord(payload: payload, id: event.id, streams: streams ?? event.streams, hashed: hashed)
         let newHead = try log.append(record, after: head, &txn, batch: &pending.log)
         if decodedDatabase != nil { pending.forms.append((recorded.seq, form ?? recorded.decodedForm)) }
         return newHead

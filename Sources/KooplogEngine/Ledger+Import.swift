@@ -141,9 +141,11 @@ extension Ledger {
                     } catch let refusal as Refusal {
                         throw Refusal(refusal.code, field: refusal.field, "line \(line) (seq \(seq), \(exported.recorded.event.type)): \(refusal.message)")
                     }
+                    // The hash the decoding worker computed for this seq and prev (when the payload
+                    // was the exported one) is stored without computing it again.
                     head = try store(
-                        exported.recorded, payload: exported.payload, form: exported.form, streams: exported.streams, after: head, pending: &pending,
-                        &pointer.pointee)
+                        exported.recorded, payload: exported.payload, form: exported.form, streams: exported.streams,
+                        hashed: exported.hashed ? (seq, exported.prev, exported.hash) : nil, after: head, pending: &pending, &pointer.pointee)
                     guard head.hash == exported.hash else { throw ExportedLine.changed(line: line, seq: seq, hash: head.hash, exported: exported.hash) }
                 }
                 try finishBatch(head, pending, state: &state, &pointer.pointee)
@@ -169,6 +171,9 @@ final class ExportedLine {
     /// the writer.
     let form: [UInt8]
     let streams: [String]
+    /// Whether `hash` was computed here from `seq`, `prev` and `payload` (`RecordFormat.hash`):
+    /// the payload the typed event writes is the exported one.
+    let hashed: Bool
 
     /// Reads `bytes`, the line numbered `line`. The payload an export of Kooplog's holds is the
     /// one its typed event writes (the hash shows it, so the line is read once, as a tape);
@@ -192,7 +197,8 @@ final class ExportedLine {
             do throws(Refusal) {
                 var recorded = try RecordedEvent.decode(seq: seq, exported: value)
                 var payload = recorded.payload
-                if payload.withUnsafeBytes({ RecordFormat.hash(seq: seq, prev: prev, payload: $0) }) != hash {
+                let hashed = payload.withUnsafeBytes { RecordFormat.hash(seq: seq, prev: prev, payload: $0) } == hash
+                if !hashed {
                     var object = value.json.objectValue ?? JSONObject([])
                     for key in RecordedEvent.exportedKeys { object[key] = nil }
                     let canonical = JSONWriter.canonical(.object(object))
@@ -201,7 +207,7 @@ final class ExportedLine {
                         payload = canonical
                     }
                 }
-                return ExportedLine(line: line, seq: seq, prev: prev, hash: hash, recorded: recorded, payload: payload)
+                return ExportedLine(line: line, seq: seq, prev: prev, hash: hash, recorded: recorded, payload: payload, hashed: hashed)
             } catch {
                 throw Refusal(error.code, field: error.field, "line \(line) (seq \(seq)): \(error.message)")
             }
@@ -211,13 +217,14 @@ final class ExportedLine {
     /// A digest written as 64 hex digits in a JSON string.
     private static func digest(_ value: JSONValue) -> Digest? { value.kind == .string ? Digest(hexDigits: value.bytes) : nil }
 
-    private init(line: Int, seq: UInt64, prev: Digest, hash: Digest, recorded: RecordedEvent, payload: [UInt8]) {
+    private init(line: Int, seq: UInt64, prev: Digest, hash: Digest, recorded: RecordedEvent, payload: [UInt8], hashed: Bool) {
         self.line = line
         self.seq = seq
         self.prev = prev
         self.hash = hash
         self.recorded = recorded
         self.payload = payload
+        self.hashed = hashed
         form = recorded.decodedForm
         streams = recorded.event.streams
     }

@@ -23,19 +23,33 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
 
     /// 64 lowercase or uppercase hex digits as UTF-8 bytes (read where they lie), or nil.
     public init?(hexDigits utf8: some RandomAccessCollection<UInt8>) {
-        guard utf8.count == 64 else { return nil }
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var at = utf8.startIndex
-        for index in 0..<32 {
-            let next = utf8.index(after: at)
-            guard let high = Digest.nibble(utf8[at]), let low = Digest.nibble(utf8[next]) else {
-                return nil
-            }
-            bytes[index] = high << 4 | low
-            at = utf8.index(after: next)
-        }
+        guard utf8.count == 64,
+            let bytes = utf8.withContiguousStorageIfAvailable(Digest.bytes(hexDigits:)) ?? Array(utf8).withUnsafeBufferPointer(Digest.bytes(hexDigits:))
+        else { return nil }
         self.bytes = bytes
     }
+
+    /// The 32 bytes 64 hex digits spell, or nil: each digit looked up in a table (an import reads
+    /// two digests per line).
+    private static func bytes(hexDigits hex: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard hex.count == 64 else { return nil }
+        var invalid: UInt8 = 0
+        let bytes = nibbles.withUnsafeBufferPointer { nibbles in
+            [UInt8](unsafeUninitializedCapacity: 32) { out, count in
+                for index in 0..<32 {
+                    let high = nibbles[Int(hex[2 * index])]
+                    let low = nibbles[Int(hex[2 * index + 1])]
+                    invalid |= (high | low) & 0xF0
+                    out[index] = high << 4 | low & 0x0F
+                }
+                count = 32
+            }
+        }
+        return invalid == 0 ? bytes : nil
+    }
+
+    /// Each byte's value as a hex digit, or 0xFF.
+    private static let nibbles: [UInt8] = (0...255).map { nibble(UInt8($0)) ?? 0xFF }
 
     public var hex: String { String(decoding: hexBytes, as: UTF8.self) }
 

@@ -264,7 +264,7 @@ public struct EventLog: Sendable {
         do {
             hash = try key.withUnsafeBytes { k in
                 try txn.put(events, k, count: RecordFormat.payloadOffset + pending.payload.count, mode: .append) { room in
-                    RecordFormat.write(seq: seq, prev: head.hash, payload: pending.payload, into: room)
+                    RecordFormat.write(seq: seq, prev: head.hash, payload: pending.payload, hashed: pending.hashed(after: head), into: room)
                 }
             }
         } catch let error as StoreError where error == .keyExists {
@@ -457,5 +457,13 @@ struct ChainChecker {
             )
         }
         return check
+    }
+}
+
+extension PendingRecord {
+    /// The hash computed already, when it was computed for the record that follows `head`.
+    fileprivate func hashed(after head: LogHead) -> Digest? {
+        guard let hashed, hashed.seq == head.seq + 1, hashed.prev == head.hash else { return nil }
+        return hashed.hash
     }
 }

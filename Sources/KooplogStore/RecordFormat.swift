@@ -20,7 +20,9 @@ public enum RecordFormat {
 
     /// Writes a record into `bytes` (exactly `payloadOffset + payload.count` of them: the room
     /// LMDB reserved for it in its page) and returns its hash, which it also carries.
-    static func write(seq: UInt64, prev: Digest, payload: [UInt8], into bytes: UnsafeMutableRawBufferPointer) -> Digest {
+    /// `hashed` is the hash when the caller computed it already (`RecordFormat.hash` of this
+    /// seq, prev and payload, on another thread).
+    static func write(seq: UInt64, prev: Digest, payload: [UInt8], hashed: Digest? = nil, into bytes: UnsafeMutableRawBufferPointer) -> Digest {
         precondition(bytes.count == payloadOffset + payload.count, "a record's room is its header and payload")
         prev.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: bytes[prevOffset..<hashOffset]).copyMemory(from: $0) }
         bytes[formatOffset] = version
@@ -28,7 +30,9 @@ public enum RecordFormat {
         payload.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: bytes[payloadOffset...]).copyMemory(from: $0) }
         // SHA-256(prev ‖ bytes 64…end): the hash's own bytes are not hashed, and go in last.
         let record = UnsafeRawBufferPointer(bytes)
-        let hash = Digest.sha256(UnsafeRawBufferPointer(rebasing: record[prevOffset..<hashOffset]), UnsafeRawBufferPointer(rebasing: record[formatOffset...]))
+        let hash =
+            hashed
+            ?? Digest.sha256(UnsafeRawBufferPointer(rebasing: record[prevOffset..<hashOffset]), UnsafeRawBufferPointer(rebasing: record[formatOffset...]))
         hash.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: bytes[hashOffset..<formatOffset]).copyMemory(from: $0) }
         return hash
     }
@@ -96,10 +100,15 @@ public struct PendingRecord: Sendable {
     public var payload: [UInt8]
     public var id: String?
     public var streams: [String]
+    /// The record's hash, when the caller computed it already (`RecordFormat.hash`, e.g. on an
+    /// import's decoding workers), with the seq and prev it computed it for: the log stores it
+    /// only when they are the seq and prev the record gets, and computes the hash otherwise.
+    public var hashed: (seq: UInt64, prev: Digest, hash: Digest)?
 
-    public init(payload: [UInt8], id: String? = nil, streams: [String] = []) {
+    public init(payload: [UInt8], id: String? = nil, streams: [String] = [], hashed: (seq: UInt64, prev: Digest, hash: Digest)? = nil) {
         self.payload = payload
         self.id = id
         self.streams = streams
+        self.hashed = hashed
     }
 }

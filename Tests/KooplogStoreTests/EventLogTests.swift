@@ -33,6 +33,31 @@ func sampleStreams(_ index: Int) -> [String] { ["all", "s:\(index % 7)", "e:\(in
 
 @Suite("Event log")
 struct EventLogTests {
+    @Test("a hash computed ahead is stored for the seq and prev it was computed for, and computed again otherwise")
+    func hashComputedAhead() throws {
+        let directory = TemporaryDirectory()
+        let (environment, log) = try makeStore(directory)
+        let first = try appendMany(environment, log, 0..<1)
+        let garbage = KooplogStore.Digest(bytes: [UInt8](repeating: 0xAB, count: 32))!
+        let right = payload(1).withUnsafeBytes { RecordFormat.hash(seq: 2, prev: first.hash, payload: $0) }
+        let heads = try environment.write { txn in
+            var head = first
+            var stored: [KooplogStore.Digest] = []
+            // Computed for this seq and prev: stored as given.
+            head = try log.append(PendingRecord(payload: payload(1), hashed: (2, first.hash, right)), after: head, &txn)
+            stored.append(head.hash)
+            // For another prev, or another seq: the log computes the hash.
+            head = try log.append(PendingRecord(payload: payload(2), hashed: (3, first.hash, garbage)), after: head, &txn)
+            stored.append(head.hash)
+            head = try log.append(PendingRecord(payload: payload(3), hashed: (5, head.hash, garbage)), after: head, &txn)
+            stored.append(head.hash)
+            return stored
+        }
+        #expect(heads[0] == right)
+        #expect(!heads.contains(garbage))
+        #expect(try log.checkChain(in: environment).firstBad == nil)
+    }
+
     @Test("append and read back: gapless sequences, same bytes, head survives a restart")
     func roundTrip() throws {
         let directory = TemporaryDirectory()
