@@ -232,6 +232,12 @@ extension Ledger {
                         guard let record = try log.record(existing, pointer.pointee) else {
                             throw StoreError.integrity.with("id \(id) points at missing seq \(existing)")
                         }
+                        // The index is checked where it is read: the event it names carries the id.
+                        let carried = try? RecordedEvent.decode(seq: existing, payload: record.payload).event.id
+                        guard carried == id else {
+                            let what = carried.map { "id \($0)" } ?? "no id"
+                            throw StoreError.integrity.with("the ids index maps \(id) to seq \(existing), whose event carries \(what)")
+                        }
                         results.append(AppendResult(seq: existing, hash: record.hash, id: id, type: event.type, duplicate: true))
                         continue
                     }

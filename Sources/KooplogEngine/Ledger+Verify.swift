@@ -70,9 +70,10 @@ extension Ledger {
                 tally.events += 1
                 if formsByDigest { tally.payloads.add(seq: view.seq, payload: view.payload) }
             }
-            // Then the stream index's entries, for the replay's to equal.
+            // Then the entries of the stream and ids indexes, for the replay's to equal.
             let streams = try self.log.streamFingerprint(chainHeld.txn, release: self.environment.releaseMappedPagesOverBudget)
-            return (chain, Dictionary(tallies.map { ($0.key.text, $0.value) }) { first, _ in first }, streams)
+            let ids = try self.log.idFingerprint(chainHeld.txn, release: self.environment.releaseMappedPagesOverBudget)
+            return (chain, Dictionary(tallies.map { ($0.key.text, $0.value) }) { first, _ in first }, streams, ids)
         }
         // Replays organisations by groups on the workers, in step; reads events as `source` says.
         // The replayed records keyed by seq are compared at the end, all at once (`CrossRecordSpool`).
@@ -113,7 +114,7 @@ extension Ledger {
             _ = try? chainPass.result()  // its snapshot must outlive it
             throw error
         }
-        let (chain, logged, indexedStreams) = try chainPass.result()
+        let (chain, logged, indexedStreams, indexedIDs) = try chainPass.result()
         let counts = logged.mapValues(\.events)
         report.head = chain.head
         let chainIntact = chain.firstBad == nil
@@ -156,12 +157,15 @@ extension Ledger {
         report.orgs = Set(checks.map(\.org))
         report.discrepancies += checks.flatMap(\.discrepancies)
         report.discrepancies += try compareTotals(checks, events: last, checkpoints: checkpoints, chainHeld.txn)
-        // The stream index against the streams the events name, when every event was decoded (an
-        // org: index found to disagree above is named there already).
+        // The stream and ids indexes against the streams and ids the events name, when every
+        // event was decoded (an org: index found to disagree above is named there already).
         if chainIntact && checks.reduce(0, { $0 + $1.streamsNamed }) == last {
             let named = checks.reduce(StreamFingerprint()) { $0 + $1.streams }
             report.discrepancies += try compareStreams(
                 named: named, indexed: indexedStreams, upTo: last, skipping: disagreeing.isEmpty ? [] : ["org"], chainHeld.txn)
+            if checks.reduce(StreamFingerprint(), { $0 + $1.ids }) != indexedIDs {
+                report.discrepancies += try compareIDs(upTo: last, chainHeld.txn)
+            }
         }
         for (name, checkpoint) in checkpoints where checkpoint.seq > last {
             report.discrepancies.append(Discrepancy(seq: checkpoint.seq, what: "read model \(name) claims seq \(checkpoint.seq), beyond the log's head"))
@@ -221,6 +225,7 @@ extension Ledger {
                 return false
             }
             recorded.event.forEachStream { kind, first, second in replay.check.streams.add(kind: kind, first, second, seq: seq) }
+            if let id = recorded.event.id { replay.check.ids.add(id, seq: seq) }
             replay.check.streamsNamed += 1
             switch origin {
             case .agreeingForm, .form:
@@ -461,14 +466,51 @@ extension Ledger {
                 let what = "the \(label) of the index hold \(kind.otherEntries) entries that do not add up to the \(kind.entries) the log's events name"
                 found.append(Discrepancy(seq: nil, what: what))
             }
-            differences.sort { ($0.seq ?? 0, $0.what) < ($1.seq ?? 0, $1.what) }
-            found += differences.prefix(Limits.streamDifferencesNamed)
-            if differences.count > Limits.streamDifferencesNamed {
-                let what = "\(differences.count) entries of the \(label) differ from the log in all (the first \(Limits.streamDifferencesNamed) are named)"
-                found.append(Discrepancy(seq: nil, what: what))
-            }
+            found += Self.firstNamed(differences, of: "the \(label)")
         }
         return found
+    }
+
+    /// The `ids` index must map exactly the idempotency keys the log's events carry, each to its
+    /// event's seq. Called when the fingerprints differ: the log read once more, the index read
+    /// whole, and the first entries that differ named.
+    private func compareIDs(upTo last: UInt64, _ txn: borrowing Transaction) throws -> [Discrepancy] {
+        var carried: [String: [UInt64]] = [:]
+        try log.scan(from: 1, to: last, txn) { view in
+            if let id = try RecordedEvent.decode(seq: view.seq, payload: view.payload).event.id { carried[id, default: []].append(view.seq) }
+            return true
+        }
+        let stored = Dictionary(try log.idEntries(txn).map { ($0.id, $0.seq) }) { first, _ in first }
+        var differences: [Discrepancy] = []
+        for id in Set(carried.keys).union(stored.keys).sorted() {
+            let seqs = carried[id] ?? []
+            let mapped = stored[id]
+            if seqs.count > 1 {
+                let what = "the id \(id) is carried by seqs \(seqs.map(String.init).joined(separator: ", ")): an id names one event"
+                differences.append(Discrepancy(seq: seqs[1], what: what))
+            } else if let mapped, seqs.first != mapped {
+                let event = seqs.first.map { "the event with that id is seq \($0)" } ?? "no event carries that id"
+                differences.append(Discrepancy(seq: mapped, what: "the ids index maps \(id) to seq \(mapped), but \(event)"))
+            } else if mapped == nil, let seq = seqs.first {
+                differences.append(Discrepancy(seq: seq, what: "the ids index lacks \(id), the id of seq \(seq)"))
+            }
+        }
+        if differences.isEmpty {
+            return [Discrepancy(seq: nil, what: "the ids index's entries do not add up to the ids the log's events carry")]
+        }
+        return Self.firstNamed(differences, of: "the ids index")
+    }
+
+    /// The first `Limits.streamDifferencesNamed` differences by seq, and a count of all when
+    /// there are more.
+    private static func firstNamed(_ differences: [Discrepancy], of what: String) -> [Discrepancy] {
+        let sorted = differences.sorted { ($0.seq ?? 0, $0.what) < ($1.seq ?? 0, $1.what) }
+        var named = Array(sorted.prefix(Limits.streamDifferencesNamed))
+        if sorted.count > Limits.streamDifferencesNamed {
+            let all = "\(sorted.count) entries of \(what) differ from the log in all (the first \(Limits.streamDifferencesNamed) are named)"
+            named.append(Discrepancy(seq: nil, what: all))
+        }
+        return named
     }
 
     /// A rule-state record of an older ledger (JSON) equals the replay when it decodes to it.
@@ -584,5 +626,7 @@ struct OrganisationCheck: Sendable {
     /// event decoded).
     var streams = StreamFingerprint()
     var streamsNamed: UInt64 = 0
+    /// The idempotency keys the replayed events carry, each with its seq.
+    var ids = StreamFingerprint()
     var discrepancies: [Discrepancy] = []
 }

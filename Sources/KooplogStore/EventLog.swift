@@ -199,6 +199,31 @@ public struct EventLog: Sendable {
         return fingerprint
     }
 
+    /// The fingerprint of the `ids` index: each idempotency key as a name, with the seq it maps
+    /// to (a value that is not eight bytes counts as seq 0, which no record has).
+    public func idFingerprint(_ txn: borrowing Transaction, release: () -> Void = {}) throws -> StreamFingerprint {
+        var fingerprint = StreamFingerprint()
+        var seen = 0
+        try txn.scan(ids) { id, value in
+            seen += 1
+            if Limits.memoryCheckDue(afterWrite: seen) { release() }
+            fingerprint.add(id, seq: value.count == 8 ? BigEndian.uint64(value) : 0)
+            return true
+        }
+        return fingerprint
+    }
+
+    /// Every entry of the `ids` index, in key order (a value that is not eight bytes as seq 0):
+    /// for naming the entries a fingerprint found to differ.
+    public func idEntries(_ txn: borrowing Transaction) throws -> [(id: String, seq: UInt64)] {
+        var found: [(id: String, seq: UInt64)] = []
+        try txn.scan(ids) { id, value in
+            found.append((String(decoding: id, as: UTF8.self), value.count == 8 ? BigEndian.uint64(value) : 0))
+            return true
+        }
+        return found
+    }
+
     /// The streams of one kind (`StreamFingerprint.kind(of:)`) with every seq each lists, in name
     /// order: for naming the entries a fingerprint found to differ.
     public func streamEntries(ofKind kind: UInt64, _ txn: borrowing Transaction) throws -> [(name: String, seqs: [UInt64])] {

@@ -327,6 +327,56 @@ struct TamperTests {
         #expect(try headText(path) == head)
     }
 
+    @Test("ids entries added, removed or moved behind Kooplog's back: verify names each; an append of a known id refuses a moved entry")
+    func idEntriesChanged() throws {
+        let directory = TemporaryDirectory()
+        let path = try demoLedger(directory)
+        let head = try headText(path)
+        // The first two events that carry an id, and the line of the first as the treasurer appended it.
+        let carrying = try kooplog(["log", "--ledger", path, "--format", "json"]).stdout.split(separator: "\n")
+            .compactMap { try JSONParser.parse(String($0)).objectValue }
+            .filter { $0["id"] != nil }
+            .prefix(2)
+        #expect(carrying.count == 2)
+        let (first, second) = (carrying[carrying.startIndex], carrying[carrying.startIndex + 1])
+        guard case .number(let firstText)? = first["seq"], case .number(let secondText)? = second["seq"] else { return }
+        let (firstSeq, secondSeq) = (UInt64(firstText)!, UInt64(secondText)!)
+        let (firstID, secondID) = (try #require(first["id"]?.stringValue), try #require(second["id"]?.stringValue))
+        let tamperer = try Tamperer(path)
+        let ids = tamperer.environment.database("ids")
+        try tamperer.environment.write { txn in
+            // The first id moved to the second's event, the second's removed, one no event carries added.
+            try txn.put(ids, Array(firstID.utf8), BigEndian.bytes(secondSeq))
+            #expect(try txn.delete(ids, Array(secondID.utf8)))
+            try txn.put(ids, Array("no-such-event".utf8), BigEndian.bytes(1))
+        }
+        let (ours, theirs) = try verifyBoth(path)
+        #expect(ours.status == 1)
+        for line in [
+            "DISCREPANCY seq \(secondSeq): the ids index maps \(firstID) to seq \(secondSeq), but the event with that id is seq \(firstSeq)",
+            "DISCREPANCY seq \(secondSeq): the ids index lacks \(secondID), the id of seq \(secondSeq)",
+            "DISCREPANCY seq 1: the ids index maps no-such-event to seq 1, but no event carries that id",
+        ] {
+            #expect(ours.stdout.contains(line), "\(line)\n\(ours.stdout)")
+        }
+        #expect(ours.stdout.components(separatedBy: "DISCREPANCY").count == 4, "\(ours.stdout)")
+        if let theirs {
+            // The independent verifier checks the ids index too (docs/FORMAT.md, invariant 4), and stops at the first.
+            #expect(theirs.status == 1)
+            #expect(theirs.stdout.contains("seq \(firstSeq): ids index does not point id '\(firstID)' at this seq"), "\(theirs.stdout)")
+        }
+        // Appending the first event again finds its id in the index, and the event there does not carry it.
+        var again = JSONObject([])
+        for key in ["type", "org", "date", "id", "data"] { again[key] = first[key] }
+        let line = directory.file("again.ndjson")
+        try JSONWriter.canonicalString(.object(again)).write(toFile: line, atomically: true, encoding: .utf8)
+        let append = try kooplog(["append", "--ledger", path, line])
+        #expect(append.status == 74)
+        #expect(
+            append.stderr.contains("the ids index maps \(firstID) to seq \(secondSeq), whose event carries id \(secondID)"), "\(append.stderr)")
+        #expect(try headText(path) == head)
+    }
+
     @Test("a decoded form changed behind the log's back: verify names it; rebuild --full --from-log derives it again")
     func decodedFormChanged() throws {
         let directory = TemporaryDirectory()
