@@ -428,13 +428,11 @@ extension Ledger {
         // The names of those kinds the events give, each with its seqs in order.
         let kinds = Set(differing.map { StreamFingerprint.kind(named: $0.kind) })
         var expected: [UInt64: [String: [UInt64]]] = [:]
-        try log.scan(from: 1, to: last, txn) { view in
-            let recorded = try RecordedEvent.decode(seq: view.seq, payload: view.payload)
-            for name in recorded.event.streams {
+        try forEachLoggedEvent(upTo: last, txn) { seq, event in
+            for name in event.streams {
                 let kind = name.withUTF8Bytes { StreamFingerprint.kind(of: UnsafeRawBufferPointer($0)) }
-                if kinds.contains(kind) { expected[kind, default: [:]][name, default: []].append(view.seq) }
+                if kinds.contains(kind) { expected[kind, default: [:]][name, default: []].append(seq) }
             }
-            return true
         }
         var found: [Discrepancy] = []
         for kind in differing {
@@ -476,9 +474,8 @@ extension Ledger {
     /// whole, and the first entries that differ named.
     private func compareIDs(upTo last: UInt64, _ txn: borrowing Transaction) throws -> [Discrepancy] {
         var carried: [String: [UInt64]] = [:]
-        try log.scan(from: 1, to: last, txn) { view in
-            if let id = try RecordedEvent.decode(seq: view.seq, payload: view.payload).event.id { carried[id, default: []].append(view.seq) }
-            return true
+        try forEachLoggedEvent(upTo: last, txn) { seq, event in
+            if let id = event.id { carried[id, default: []].append(seq) }
         }
         let stored = Dictionary(try log.idEntries(txn).map { ($0.id, $0.seq) }) { first, _ in first }
         var differences: [Discrepancy] = []
@@ -499,6 +496,18 @@ extension Ledger {
             return [Discrepancy(seq: nil, what: "the ids index's entries do not add up to the ids the log's events carry")]
         }
         return Self.firstNamed(differences, of: "the ids index")
+    }
+
+    /// Decodes every event of the log up to `last` from its payload, in seq order, dropping the
+    /// pages read over the budget as it goes (the index comparisons' second reading of the log).
+    private func forEachLoggedEvent(upTo last: UInt64, _ txn: borrowing Transaction, _ body: (UInt64, Event) -> Void) throws {
+        var read = 0
+        try log.scan(from: 1, to: last, txn) { view in
+            read += 1
+            if Limits.memoryCheckDue(afterWrite: read) { environment.releaseMappedPagesOverBudget() }
+            body(view.seq, try RecordedEvent.decode(seq: view.seq, payload: view.payload).event)
+            return true
+        }
     }
 
     /// The first `Limits.streamDifferencesNamed` differences by seq, and a count of all when
