@@ -318,8 +318,15 @@ public struct EventLog: Sendable {
         if let covered = batch.covered, head.seq != covered.upperBound {
             throw StoreError.integrity.with("the batch indexed the streams of seqs \(covered) but ends at seq \(head.seq)")
         }
+        try index(batch, &txn, release: release)
+        try writeHead(head, &txn)
+    }
+
+    /// Writes a batch's stream entries, the streams in name order through one cursor, each
+    /// stream's seqs after those it holds.
+    private func index(_ batch: AppendBatch, _ txn: inout Transaction, release: () -> Void) throws {
         let named = batch.named ?? AppendBatch.named(batch.streams)
-        guard !named.isEmpty else { return try writeHead(head, &txn) }
+        guard !named.isEmpty else { return }
         try txn.withPuts(streams) { cursor in
             for (index, (name, seqs)) in named.enumerated() {
                 if Limits.memoryCheckDue(afterWrite: index) { release() }
@@ -330,7 +337,51 @@ public struct EventLog: Sendable {
                 }
             }
         }
-        try writeHead(head, &txn)
+    }
+
+    /// Derives the stream and `ids` indexes again from the log, in one write transaction (so no
+    /// reader sees them half made, and no append comes between): both are emptied, then the
+    /// records are read in chunks of `Limits.readChunkRecords`, and `describe` gives each record's
+    /// streams and idempotency key from its payload. Returns the stream entries and ids written.
+    /// An id that two records carry is an integrity error naming both.
+    public func rebuildIndexes(
+        _ txn: inout Transaction, release: () -> Void = {}, progress: (UInt64) -> Void = { _ in },
+        describe: (RecordView) throws -> (streams: [String], id: String?)
+    ) throws -> (streamEntries: Int, ids: Int) {
+        let head = try checkedHead(txn)
+        try txn.empty(streams)
+        try txn.empty(ids)
+        var (entries, idCount) = (0, 0)
+        var next: UInt64 = 1
+        while next <= head.seq {
+            let last = min(head.seq, next + UInt64(Limits.readChunkRecords) - 1)
+            var records: [(seq: UInt64, streams: [String])] = []
+            var carried: [(id: String, seq: UInt64)] = []
+            try scan(from: next, to: last, txn) { view in
+                let described = try describe(view)
+                records.append((view.seq, described.streams))
+                if let id = described.id { carried.append((id, view.seq)) }
+                return true
+            }
+            guard records.count == Int(last - next + 1) else {
+                throw StoreError.integrity.with("the log holds \(records.count) records in seq \(next)…\(last)")
+            }
+            try index(AppendBatch.indexed(records), &txn, release: release)
+            for (id, seq) in carried {
+                do {
+                    try txn.put(ids, Array(id.utf8), BigEndian.bytes(seq), mode: .noOverwrite)
+                } catch let error as StoreError where error == .keyExists {
+                    let first = try sequence(forID: id, txn).map { "seq \($0)" } ?? "another seq"
+                    throw StoreError.integrity.with("the id \(id) is carried by \(first) and seq \(seq): an id names one event")
+                }
+            }
+            entries += records.reduce(0) { $0 + $1.streams.count }
+            idCount += carried.count
+            release()
+            progress(last)
+            next = last + 1
+        }
+        return (entries, idCount)
     }
 
     /// Stores `head` as the log's head: the last record's seq and hash, which `checkedHead`

@@ -57,6 +57,35 @@ struct Tamperer {
     }
 }
 
+extension Tamperer {
+    /// Every entry of the stream and ids indexes, as text.
+    func indexes() throws -> [String] {
+        try environment.read { txn in
+            var entries: [String] = []
+            for (name, database) in [("streams", log.streams), ("ids", log.ids)] {
+                try txn.scan(database) { key, value in
+                    entries.append("\(name) \(String(decoding: key, as: UTF8.self)) \(Array(value))")
+                    return true
+                }
+            }
+            return entries
+        }
+    }
+}
+
+/// `kooplog rebuild --indexes` derives the indexes again: verify passes, and they are what the
+/// appends wrote before they were changed.
+func expectIndexesRepaired(_ path: String, _ tamperer: Tamperer, as untouched: [String]) throws {
+    let head = try headText(path)
+    let rebuilt = try kooplog(["rebuild", "--indexes", "--ledger", path])
+    #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+    #expect(rebuilt.stdout.hasPrefix("indexed \(head.seq) events: "), "\(rebuilt.stdout)")
+    #expect(try tamperer.indexes() == untouched)
+    let verified = try kooplog(["verify", "--ledger", path])
+    #expect(verified.status == 0, "\(verified.stdout)")
+    #expect(try headText(path) == head)
+}
+
 func demoLedger(_ directory: TemporaryDirectory) throws -> String {
     let path = directory.file("ledger")
     #expect(try kooplog(["init", "--ledger", path]).status == 0)
@@ -293,6 +322,7 @@ struct TamperTests {
         let invoice = try #require(paidEvent?["data"]?.objectValue?["invoice"]?.stringValue)
         let tamperer = try Tamperer(path)
         let streams = tamperer.log.streams
+        let untouched = try tamperer.indexes()
         try tamperer.environment.write { txn in
             // An entry added to a stream of another type, to a stream no event names, and beyond the head.
             try txn.put(streams, Array("type:invoice.paid".utf8), BigEndian.bytes(sale))
@@ -325,6 +355,7 @@ struct TamperTests {
         #expect(beyond.status == 74)
         #expect(beyond.stderr.contains("a stream index lists seq \(head.seq + 5), which the log does not hold"), "\(beyond.stderr)")
         #expect(try headText(path) == head)
+        try expectIndexesRepaired(path, tamperer, as: untouched)
     }
 
     @Test("ids entries added, removed or moved behind Kooplog's back: verify names each; an append of a known id refuses a moved entry")
@@ -344,6 +375,7 @@ struct TamperTests {
         let (firstID, secondID) = (try #require(first["id"]?.stringValue), try #require(second["id"]?.stringValue))
         let tamperer = try Tamperer(path)
         let ids = tamperer.environment.database("ids")
+        let untouched = try tamperer.indexes()
         try tamperer.environment.write { txn in
             // The first id moved to the second's event, the second's removed, one no event carries added.
             try txn.put(ids, Array(firstID.utf8), BigEndian.bytes(secondSeq))
@@ -375,6 +407,12 @@ struct TamperTests {
         #expect(
             append.stderr.contains("the ids index maps \(firstID) to seq \(secondSeq), whose event carries id \(secondID)"), "\(append.stderr)")
         #expect(try headText(path) == head)
+        try expectIndexesRepaired(path, tamperer, as: untouched)
+        // Repaired, the line is a duplicate of its own event again.
+        let duplicate = try kooplog(["append", "--ledger", path, line])
+        #expect(duplicate.status == 0, "\(duplicate.stderr)")
+        #expect(duplicate.stdout.hasPrefix("seq \(firstSeq) "), "\(duplicate.stdout)")
+        #expect(duplicate.stdout.contains("(already recorded; not stored again)"), "\(duplicate.stdout)")
     }
 
     @Test("a decoded form changed behind the log's back: verify names it; rebuild --full --from-log derives it again")

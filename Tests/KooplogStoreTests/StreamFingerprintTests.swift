@@ -107,4 +107,66 @@ struct StreamFingerprintTests {
         #expect(all.map(\.name) == ["all"])
         #expect(all.first?.seqs == Array(1...3_000))
     }
+
+    @Test("the indexes derived again from the log equal those the appends wrote; an id two records carry is refused and nothing changes")
+    func indexesDerivedAgain() throws {
+        let directory = TemporaryDirectory()
+        let (environment, log) = try makeStore(directory)
+        // Several batches, some records with an id.
+        for range in [0..<1_000, 1_000..<1_001, 1_001..<2_500] {
+            try environment.write { txn in
+                var head = try log.head(txn)
+                for index in range {
+                    let record = PendingRecord(payload: payload(index), id: index % 3 == 0 ? "id-\(index)" : nil, streams: sampleStreams(index))
+                    head = try log.append(record, after: head, &txn)
+                }
+            }
+        }
+        func indexes() throws -> (streams: [String], ids: [String]) {
+            try environment.read { txn in
+                var streams: [String] = []
+                try txn.scan(log.streams) { key, value in
+                    streams.append("\(String(decoding: key, as: UTF8.self)) \(BigEndian.uint64(value))")
+                    return true
+                }
+                let ids = try log.idEntries(txn).map { "\($0.id) \($0.seq)" }
+                return (streams, ids)
+            }
+        }
+        let written = try indexes()
+        // What the records' payloads say (the payload's "n" is the index the streams came from).
+        func describe(_ view: RecordView) -> (streams: [String], id: String?) {
+            let text = String(decoding: view.payload, as: UTF8.self)
+            let n = Int(text.dropFirst(5).prefix { $0.isNumber })!
+            return (sampleStreams(n), n % 3 == 0 ? "id-\(n)" : nil)
+        }
+        // Damage both indexes, then derive them again.
+        try environment.write { txn in
+            _ = try txn.delete(log.streams, Array("all".utf8))
+            try txn.put(log.streams, Array("s:1".utf8), BigEndian.bytes(3))
+            _ = try txn.delete(log.ids, Array("id-300".utf8))
+            try txn.put(log.ids, Array("id-3".utf8), BigEndian.bytes(5), mode: [])
+        }
+        #expect(try indexes().streams != written.streams)
+        var reached: [UInt64] = []
+        let counts = try environment.write { txn in try log.rebuildIndexes(&txn, progress: { reached.append($0) }, describe: describe) }
+        #expect(counts.streamEntries == 2_500 * 4)
+        #expect(counts.ids == 834)
+        #expect(reached.last == 2_500)
+        let derived = try indexes()
+        #expect(derived.streams == written.streams)
+        #expect(derived.ids == written.ids)
+        // Two records carrying one id: refused by name, and the transaction leaves the indexes as they were.
+        do {
+            _ = try environment.write { txn in
+                try log.rebuildIndexes(&txn) { view in (sampleStreams(0), view.seq == 7 || view.seq == 2_000 ? "twice" : nil) }
+            }
+            Issue.record("an id carried twice was indexed")
+        } catch let error as StoreError {
+            #expect(error == .integrity)
+            #expect(error.description.contains("the id twice is carried by seq 7 and seq 2000"), "\(error)")
+        }
+        #expect(try indexes().streams == written.streams)
+        #expect(try indexes().ids == written.ids)
+    }
 }

@@ -1,0 +1,34 @@
+import Foundation
+import KooplogDomain
+public import KooplogStore
+
+/// What `rebuildIndexes` wrote.
+public struct IndexRebuildReport: Sendable {
+    public var events: UInt64
+    public var streamEntries: Int
+    public var ids: Int
+    public var head: LogHead
+}
+
+extension Ledger {
+    /// `kooplog rebuild --indexes`: derives the stream index and the `ids` index again from the
+    /// log (the repair when verify names an index entry that differs), in one write transaction:
+    /// readers see the old indexes or the new ones, and appends wait. Each record is decoded from
+    /// its payload (the log, not the derived forms, is what the indexes must follow). `progress`
+    /// hears the seq reached.
+    public func rebuildIndexes(progress: ((UInt64) -> Void)? = nil) throws -> IndexRebuildReport {
+        try environment.write { txn in
+            let head = try log.checkedHead(txn)
+            let written = try log.rebuildIndexes(&txn, release: releaseAppendPagesOverBudget, progress: { progress?($0) }) { view in
+                let recorded: RecordedEvent
+                do {
+                    recorded = try RecordedEvent.decode(seq: view.seq, payload: view.payload)
+                } catch {
+                    throw StoreError.integrity.with("seq \(view.seq) does not decode (\(error)); run kooplog verify")
+                }
+                return (recorded.event.streams, recorded.event.id)
+            }
+            return IndexRebuildReport(events: head.seq, streamEntries: written.streamEntries, ids: written.ids, head: head)
+        }
+    }
+}
