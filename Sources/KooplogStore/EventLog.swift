@@ -351,6 +351,7 @@ public struct EventLog: Sendable {
         let head = try checkedHead(txn)
         try txn.empty(streams)
         try txn.empty(ids)
+        release()  // emptying walked every page of the old indexes
         var (entries, idCount) = (0, 0)
         var next: UInt64 = 1
         while next <= head.seq {
