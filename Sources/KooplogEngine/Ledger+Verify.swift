@@ -451,8 +451,12 @@ extension Ledger {
                         differences.append(Discrepancy(seq: want[w], what: what))
                         w += 1
                     } else if w == want.count || have[h] < want[w] {
-                        let why = have[h] <= last ? "that event is not of the stream" : "the log ends at seq \(last)"
-                        differences.append(Discrepancy(seq: have[h], what: "the stream index lists seq \(have[h]) under \(name), but \(why)"))
+                        if have[h] == 0 {
+                            differences.append(Discrepancy(seq: nil, what: "the stream index holds under \(name) a value that is not a seq"))
+                        } else {
+                            let why = have[h] <= last ? "that event is not of the stream" : "the log ends at seq \(last)"
+                            differences.append(Discrepancy(seq: have[h], what: "the stream index lists seq \(have[h]) under \(name), but \(why)"))
+                        }
                         h += 1
                     } else {
                         (w, h) = (w + 1, h + 1)
@@ -485,6 +489,8 @@ extension Ledger {
             if seqs.count > 1 {
                 let what = "the id \(id) is carried by seqs \(seqs.map(String.init).joined(separator: ", ")): an id names one event"
                 differences.append(Discrepancy(seq: seqs[1], what: what))
+            } else if mapped == 0 {
+                differences.append(Discrepancy(seq: nil, what: "the ids index maps \(id) to a value that is not a seq"))
             } else if let mapped, seqs.first != mapped {
                 let event = seqs.first.map { "the event with that id is seq \($0)" } ?? "no event carries that id"
                 differences.append(Discrepancy(seq: mapped, what: "the ids index maps \(id) to seq \(mapped), but \(event)"))

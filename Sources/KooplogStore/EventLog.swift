@@ -152,6 +152,7 @@ public struct EventLog: Sendable {
     public func streamSequences(_ stream: String, _ txn: borrowing Transaction) throws -> [UInt64] {
         var result = [UInt64]()
         try txn.scanDuplicates(streams, Array(stream.utf8)) { value in
+            guard value.count == 8 else { throw StoreError.integrity.with("the stream \(stream) holds a value of \(value.count) bytes, not a seq") }
             result.append(BigEndian.uint64(value))
             return true
         }
@@ -240,6 +241,8 @@ public struct EventLog: Sendable {
                 found[found.count - 1].seqs.append(UInt64(bigEndian: seqs.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
                 offset += 8
             }
+            // A value that is not a whole seq (only a stream of one value can hold one) as seq 0, which no record has.
+            if offset < seqs.count { found[found.count - 1].seqs.insert(0, at: 0) }
             return true
         }
         return found

@@ -89,7 +89,8 @@ public struct StreamFingerprint: Equatable, Sendable {
         tallies[at].add(hash: Self.hash(name), seq: seq)
     }
 
-    /// Adds the entries of one stream: `seqs` holds 8-byte big-endian seqs, as the index stores them.
+    /// Adds the entries of one stream: `seqs` holds 8-byte big-endian seqs, as the index stores
+    /// them; bytes left over (a value that is not a whole seq) count as seq 0, which no record has.
     mutating func add(_ name: UnsafeRawBufferPointer, bigEndianSeqs seqs: UnsafeRawBufferPointer) {
         let at = index(of: name)
         let hash = Self.hash(name)
@@ -98,6 +99,7 @@ public struct StreamFingerprint: Equatable, Sendable {
             tallies[at].add(hash: hash, seq: UInt64(bigEndian: seqs.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
             offset += 8
         }
+        if offset < seqs.count { tallies[at].add(hash: hash, seq: 0) }
     }
 
     /// The fingerprint of both sets of entries.

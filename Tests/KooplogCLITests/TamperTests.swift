@@ -327,6 +327,7 @@ struct TamperTests {
             // An entry added to a stream of another type, to a stream no event names, and beyond the head.
             try txn.put(streams, Array("type:invoice.paid".utf8), BigEndian.bytes(sale))
             try txn.put(streams, Array("bogus:x".utf8), BigEndian.bytes(1))
+            try txn.put(streams, Array("bogus:short".utf8), [1, 2, 3])
             try txn.put(streams, Array("type:sale.paid".utf8), BigEndian.bytes(head.seq + 5))
             // An entry removed: the invoice's stream without its payment.
             let key = Array("invoice:\(org)/\(invoice)".utf8)
@@ -340,12 +341,13 @@ struct TamperTests {
         for line in [
             "DISCREPANCY seq \(sale): the stream index lists seq \(sale) under type:invoice.paid, but that event is not of the stream",
             "DISCREPANCY seq 1: the stream index lists seq 1 under bogus:x, but that event is not of the stream",
+            "DISCREPANCY the stream index holds under bogus:short a value that is not a seq",
             "DISCREPANCY seq \(head.seq + 5): the stream index lists seq \(head.seq + 5) under type:sale.paid, but the log ends at seq \(head.seq)",
             "DISCREPANCY seq \(paid): the stream index lacks seq \(paid) under invoice:\(org)/\(invoice), a stream the event names",
         ] {
             #expect(ours.stdout.contains(line), "\(line)\n\(ours.stdout)")
         }
-        #expect(ours.stdout.components(separatedBy: "DISCREPANCY").count == 5, "\(ours.stdout)")
+        #expect(ours.stdout.components(separatedBy: "DISCREPANCY").count == 6, "\(ours.stdout)")
         if let theirs { #expect(theirs.status == 0, "the log itself is intact") }
         // Reading by a stream checks each event it lists.
         let byType = try kooplog(["log", "--ledger", path, "--type", "invoice.paid"])
@@ -381,6 +383,7 @@ struct TamperTests {
             try txn.put(ids, Array(firstID.utf8), BigEndian.bytes(secondSeq))
             #expect(try txn.delete(ids, Array(secondID.utf8)))
             try txn.put(ids, Array("no-such-event".utf8), BigEndian.bytes(1))
+            try txn.put(ids, Array("short".utf8), [1, 2, 3])
         }
         let (ours, theirs) = try verifyBoth(path)
         #expect(ours.status == 1)
@@ -388,10 +391,11 @@ struct TamperTests {
             "DISCREPANCY seq \(secondSeq): the ids index maps \(firstID) to seq \(secondSeq), but the event with that id is seq \(firstSeq)",
             "DISCREPANCY seq \(secondSeq): the ids index lacks \(secondID), the id of seq \(secondSeq)",
             "DISCREPANCY seq 1: the ids index maps no-such-event to seq 1, but no event carries that id",
+            "DISCREPANCY the ids index maps short to a value that is not a seq",
         ] {
             #expect(ours.stdout.contains(line), "\(line)\n\(ours.stdout)")
         }
-        #expect(ours.stdout.components(separatedBy: "DISCREPANCY").count == 4, "\(ours.stdout)")
+        #expect(ours.stdout.components(separatedBy: "DISCREPANCY").count == 5, "\(ours.stdout)")
         if let theirs {
             // The independent verifier checks the ids index too (docs/FORMAT.md, invariant 4), and stops at the first.
             #expect(theirs.status == 1)

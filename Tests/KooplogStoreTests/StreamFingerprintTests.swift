@@ -106,6 +106,15 @@ struct StreamFingerprintTests {
         let all = try environment.read { txn in try log.streamEntries(ofKind: 0, txn) }
         #expect(all.map(\.name) == ["all"])
         #expect(all.first?.seqs == Array(1...3_000))
+        // A value that is not a seq (only a stream of one value can hold one): seq 0 in the
+        // fingerprint and the entries, an integrity error where a stream is read.
+        try environment.write { txn in try txn.put(log.streams, Array("one:short".utf8), [1, 2, 3]) }
+        var short = expected
+        short.add("one:short", seq: 0)
+        #expect(try environment.read { txn in try log.streamFingerprint(txn) } == short)
+        let shortEntries = try environment.read { txn in try log.streamEntries(ofKind: StreamFingerprint.kind(named: "one"), txn) }
+        #expect(shortEntries.last?.name == "one:short" && shortEntries.last?.seqs == [0])
+        #expect(throws: StoreError.integrity) { try environment.read { txn in try log.streamSequences("one:short", txn) } }
     }
 
     @Test("the indexes derived again from the log equal those the appends wrote; an id two records carry is refused and nothing changes")
