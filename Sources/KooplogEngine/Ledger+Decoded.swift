@@ -76,13 +76,7 @@ extension Ledger {
             var forms: [([UInt8], [UInt8])] = []
             try environment.read { txn in
                 try log.scan(from: next, to: last, txn) { view in
-                    let recorded: RecordedEvent
-                    do {
-                        recorded = try RecordedEvent.decode(seq: view.seq, payload: view.payload)
-                    } catch {
-                        throw StoreError.integrity.with("seq \(view.seq) does not decode; run kooplog verify")
-                    }
-                    forms.append((BigEndian.bytes(view.seq), recorded.decodedForm))
+                    forms.append((BigEndian.bytes(view.seq), try Self.storedEvent(view).decodedForm))
                     return true
                 }
             }

@@ -20,13 +20,8 @@ extension Ledger {
         try environment.write { txn in
             let head = try log.checkedHead(txn)
             let written = try log.rebuildIndexes(&txn, release: releaseAppendPagesOverBudget, progress: { progress?($0) }) { view in
-                let recorded: RecordedEvent
-                do {
-                    recorded = try RecordedEvent.decode(seq: view.seq, payload: view.payload)
-                } catch {
-                    throw StoreError.integrity.with("seq \(view.seq) does not decode (\(error)); run kooplog verify")
-                }
-                return (recorded.event.streams, recorded.event.id)
+                let event = try Self.storedEvent(view).event
+                return (event.streams, event.id)
             }
             return IndexRebuildReport(events: head.seq, streamEntries: written.streamEntries, ids: written.ids, head: head)
         }

@@ -596,13 +596,7 @@ extension Ledger {
                     guard view.isWellFormed, org.isFound else {
                         throw StoreError.integrity.with("seq \(view.seq) is malformed or names no organisation; run kooplog verify")
                     }
-                    try take(view.seq, org) {
-                        do {
-                            return try RecordedEvent.decode(seq: view.seq, payload: view.payload)
-                        } catch {
-                            throw StoreError.integrity.with("seq \(view.seq) does not decode; run kooplog verify")
-                        }
-                    }
+                    try take(view.seq, org) { try Self.storedEvent(view) }
                     return true
                 }
             }

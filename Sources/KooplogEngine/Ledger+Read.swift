@@ -89,6 +89,16 @@ extension Ledger {
         }
     }
 
+    /// The event a stored record's payload holds; a record that does not decode is an integrity
+    /// error naming its seq (the paths that derive data from the log: forms, folds, indexes).
+    static func storedEvent(_ view: RecordView) throws -> RecordedEvent {
+        do {
+            return try RecordedEvent.decode(seq: view.seq, payload: view.payload)
+        } catch {
+            throw StoreError.integrity.with("seq \(view.seq) does not decode; run kooplog verify")
+        }
+    }
+
     /// One stored event.
     public func event(_ seq: UInt64) throws -> StoredEvent? {
         var found: StoredEvent?

@@ -159,12 +159,15 @@ extension Ledger {
         report.discrepancies += try compareTotals(checks, events: last, checkpoints: checkpoints, chainHeld.txn)
         // The stream and ids indexes against the streams and ids the events name, when every
         // event was decoded (an org: index found to disagree above is named there already).
+        // What differs is named from one more reading of the log.
         if chainIntact && checks.reduce(0, { $0 + $1.streamsNamed }) == last {
-            let named = checks.reduce(StreamFingerprint()) { $0 + $1.streams }
-            report.discrepancies += try compareStreams(
-                named: named, indexed: indexedStreams, upTo: last, skipping: disagreeing.isEmpty ? [] : ["org"], chainHeld.txn)
-            if checks.reduce(StreamFingerprint(), { $0 + $1.ids }) != indexedIDs {
-                report.discrepancies += try compareIDs(upTo: last, chainHeld.txn)
+            let skipping: Set<String> = disagreeing.isEmpty ? [] : ["org"]
+            let kinds = checks.reduce(StreamFingerprint()) { $0 + $1.streams }.differingKinds(indexedStreams).filter { !skipping.contains($0.kind) }
+            let idsDiffer = checks.reduce(StreamFingerprint(), { $0 + $1.ids }) != indexedIDs
+            if !kinds.isEmpty || idsDiffer {
+                let logged = try loggedIndexEntries(kinds: kinds.map { StreamFingerprint.kind(named: $0.kind) }, ids: idsDiffer, upTo: last, chainHeld.txn)
+                report.discrepancies += try compareStreams(kinds, logged: logged.streams, upTo: last, chainHeld.txn)
+                if idsDiffer { report.discrepancies += try compareIDs(logged: logged.ids, chainHeld.txn) }
             }
         }
         for (name, checkpoint) in checkpoints where checkpoint.seq > last {
@@ -417,27 +420,17 @@ extension Ledger {
     }
 
     /// The stream index must hold exactly the entries the log's events name. The kinds of stream
-    /// whose fingerprints differ are compared entry by entry: the log read once more for the names
-    /// its events give, each kind's streams read from the index, and the first entries that differ
-    /// named.
+    /// whose fingerprints differ are compared entry by entry, with the names the log's events give
+    /// (`loggedIndexEntries`) and each kind's streams read from the index, and the first entries
+    /// that differ named.
     private func compareStreams(
-        named: StreamFingerprint, indexed: StreamFingerprint, upTo last: UInt64, skipping: Set<String>, _ txn: borrowing Transaction
+        _ differing: [(kind: String, entries: Int, otherEntries: Int)], logged: [UInt64: [String: [UInt64]]], upTo last: UInt64,
+        _ txn: borrowing Transaction
     ) throws -> [Discrepancy] {
-        let differing = named.differingKinds(indexed).filter { !skipping.contains($0.kind) }
-        guard !differing.isEmpty else { return [] }
-        // The names of those kinds the events give, each with its seqs in order.
-        let kinds = Set(differing.map { StreamFingerprint.kind(named: $0.kind) })
-        var expected: [UInt64: [String: [UInt64]]] = [:]
-        try forEachLoggedEvent(upTo: last, txn) { seq, event in
-            for name in event.streams {
-                let kind = name.withUTF8Bytes { StreamFingerprint.kind(of: UnsafeRawBufferPointer($0)) }
-                if kinds.contains(kind) { expected[kind, default: [:]][name, default: []].append(seq) }
-            }
-        }
         var found: [Discrepancy] = []
         for kind in differing {
             let packed = StreamFingerprint.kind(named: kind.kind)
-            let wanted = expected[packed] ?? [:]
+            let wanted = logged[packed] ?? [:]
             let stored = Dictionary(try log.streamEntries(ofKind: packed, txn).map { ($0.name, $0.seqs) }) { first, _ in first }
             var differences: [Discrepancy] = []
             for name in Set(wanted.keys).union(stored.keys).sorted() {
@@ -473,14 +466,10 @@ extension Ledger {
         return found
     }
 
-    /// The `ids` index must map exactly the idempotency keys the log's events carry, each to its
-    /// event's seq. Called when the fingerprints differ: the log read once more, the index read
-    /// whole, and the first entries that differ named.
-    private func compareIDs(upTo last: UInt64, _ txn: borrowing Transaction) throws -> [Discrepancy] {
-        var carried: [String: [UInt64]] = [:]
-        try forEachLoggedEvent(upTo: last, txn) { seq, event in
-            if let id = event.id { carried[id, default: []].append(seq) }
-        }
+    /// The `ids` index must map exactly the idempotency keys the log's events carry
+    /// (`loggedIndexEntries`), each to its event's seq. Called when the fingerprints differ: the
+    /// index read whole, and the first entries that differ named.
+    private func compareIDs(logged carried: [String: [UInt64]], _ txn: borrowing Transaction) throws -> [Discrepancy] {
         let stored = Dictionary(try log.idEntries(txn).map { ($0.id, $0.seq) }) { first, _ in first }
         var differences: [Discrepancy] = []
         for id in Set(carried.keys).union(stored.keys).sorted() {
@@ -504,16 +493,31 @@ extension Ledger {
         return Self.firstNamed(differences, of: "the ids index")
     }
 
-    /// Decodes every event of the log up to `last` from its payload, in seq order, dropping the
-    /// pages read over the budget as it goes (the index comparisons' second reading of the log).
-    private func forEachLoggedEvent(upTo last: UInt64, _ txn: borrowing Transaction, _ body: (UInt64, Event) -> Void) throws {
+    /// The entries the log's events up to `last` give the indexes that differ, from one more
+    /// reading of the log (each payload decoded, the pages read dropped over the budget as it
+    /// goes): the names of stream `kinds` with their seqs in order, and (with `ids`) each
+    /// idempotency key with the seqs that carry it.
+    private func loggedIndexEntries(kinds: [UInt64], ids: Bool, upTo last: UInt64, _ txn: borrowing Transaction) throws -> (
+        streams: [UInt64: [String: [UInt64]]], ids: [String: [UInt64]]
+    ) {
+        let kinds = Set(kinds)
+        var streams: [UInt64: [String: [UInt64]]] = [:]
+        var carried: [String: [UInt64]] = [:]
         var read = 0
         try log.scan(from: 1, to: last, txn) { view in
             read += 1
             if Limits.memoryCheckDue(afterWrite: read) { environment.releaseMappedPagesOverBudget() }
-            body(view.seq, try RecordedEvent.decode(seq: view.seq, payload: view.payload).event)
+            let event = try Self.storedEvent(view).event
+            if !kinds.isEmpty {
+                for name in event.streams {
+                    let kind = name.withUTF8Bytes { StreamFingerprint.kind(of: UnsafeRawBufferPointer($0)) }
+                    if kinds.contains(kind) { streams[kind, default: [:]][name, default: []].append(view.seq) }
+                }
+            }
+            if ids, let id = event.id { carried[id, default: []].append(view.seq) }
             return true
         }
+        return (streams, carried)
     }
 
     /// The first `Limits.streamDifferencesNamed` differences by seq, and a count of all when

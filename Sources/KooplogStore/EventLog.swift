@@ -208,7 +208,7 @@ public struct EventLog: Sendable {
         try txn.scan(ids) { id, value in
             seen += 1
             if Limits.memoryCheckDue(afterWrite: seen) { release() }
-            fingerprint.add(id, seq: value.count == 8 ? BigEndian.uint64(value) : 0)
+            fingerprint.add(id, seq: Self.indexedSeq(value))
             return true
         }
         return fingerprint
@@ -219,7 +219,7 @@ public struct EventLog: Sendable {
     public func idEntries(_ txn: borrowing Transaction) throws -> [(id: String, seq: UInt64)] {
         var found: [(id: String, seq: UInt64)] = []
         try txn.scan(ids) { id, value in
-            found.append((String(decoding: id, as: UTF8.self), value.count == 8 ? BigEndian.uint64(value) : 0))
+            found.append((String(decoding: id, as: UTF8.self), Self.indexedSeq(value)))
             return true
         }
         return found
@@ -236,17 +236,26 @@ public struct EventLog: Sendable {
             guard StreamFingerprint.kind(of: name) == kind else { return true }
             let text = String(decoding: name, as: UTF8.self)
             if found.last?.name != text { found.append((text, [])) }
-            var offset = 0
-            while offset + 8 <= seqs.count {
-                found[found.count - 1].seqs.append(UInt64(bigEndian: seqs.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
-                offset += 8
-            }
-            // A value that is not a whole seq (only a stream of one value can hold one) as seq 0, which no record has.
-            if offset < seqs.count { found[found.count - 1].seqs.insert(0, at: 0) }
+            Self.forEachIndexedSeq(in: seqs) { found[found.count - 1].seqs.append($0) }
             return true
         }
         return found
     }
+
+    /// Each seq of a page of stream values (8 bytes big-endian each), in order; bytes left over
+    /// (a value that is not a whole seq: only a stream of one value can hold one) give seq 0 first,
+    /// which no record has, so that the index's checks name it.
+    static func forEachIndexedSeq(in seqs: UnsafeRawBufferPointer, _ body: (UInt64) -> Void) {
+        if seqs.count % 8 != 0 { body(0) }
+        var offset = 0
+        while offset + 8 <= seqs.count {
+            body(UInt64(bigEndian: seqs.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+            offset += 8
+        }
+    }
+
+    /// The seq an `ids` value holds, or 0 (which no record has) when it is not eight bytes.
+    static func indexedSeq(_ value: UnsafeRawBufferPointer) -> UInt64 { value.count == 8 ? BigEndian.uint64(value) : 0 }
 
     /// How many records a stream holds (its version, for optimistic concurrency).
     public func streamVersion(_ stream: String, _ txn: borrowing Transaction) throws -> Int {

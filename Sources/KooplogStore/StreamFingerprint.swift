@@ -94,12 +94,7 @@ public struct StreamFingerprint: Equatable, Sendable {
     mutating func add(_ name: UnsafeRawBufferPointer, bigEndianSeqs seqs: UnsafeRawBufferPointer) {
         let at = index(of: name)
         let hash = Self.hash(name)
-        var offset = 0
-        while offset + 8 <= seqs.count {
-            tallies[at].add(hash: hash, seq: UInt64(bigEndian: seqs.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
-            offset += 8
-        }
-        if offset < seqs.count { tallies[at].add(hash: hash, seq: 0) }
+        EventLog.forEachIndexedSeq(in: seqs) { tallies[at].add(hash: hash, seq: $0) }
     }
 
     /// The fingerprint of both sets of entries.
