@@ -119,29 +119,29 @@ public struct Event: Sendable, Equatable {
     /// Calls `body` with each stream this event is indexed under, in the order of `streams`, as
     /// its parts: the name is `kind`, `first`, and `/` and `second` when there is one. Verify
     /// fingerprints the names from their parts, without making them.
-    public func forEachStream(_ body: (_ kind: StaticString, _ first: String, _ second: String?) -> Void) {
+    public func forEachStream<Failure: Error>(_ body: (_ kind: StaticString, _ first: String, _ second: String?) throws(Failure) -> Void) throws(Failure) {
         let o = org.text
-        body("org:", o, nil)
-        body("type:", type, nil)
+        try body("org:", o, nil)
+        try body("type:", type, nil)
         switch self.body {
-        case .memberAdmitted(let p): body("member:", o, p.member)
-        case .memberContributionPaid(let p): body("member:", o, p.member)
-        case .memberLeft(let p): body("member:", o, p.member)
-        case .boardElected: body("board:", o, nil)
-        case .placementStarted(let p): body("person:", o, p.person)
-        case .placementChanged(let p): body("person:", o, p.person)
-        case .placementEnded(let p): body("person:", o, p.person)
-        case .invoiceIssued(let p): body("invoice:", o, p.invoice)
-        case .invoicePaid(let p): body("invoice:", o, p.invoice)
-        case .invoiceCredited(let p): body("invoice:", o, p.invoice)
-        case .billReceived(let p): body("bill:", o, p.bill)
-        case .billPaid(let p): body("bill:", o, p.bill)
-        case .grantAwarded(let p): body("grant:", o, p.grant)
-        case .grantReceived(let p): body("grant:", o, p.grant)
-        case .grantUsed(let p): body("grant:", o, p.grant)
-        case .grantRepaid(let p): body("grant:", o, p.grant)
-        case .subsidyReceived(let p): if let person = p.person { body("person:", o, person) }
-        case .eventReversed(let p): body("reversal:", String(p.seq), nil)
+        case .memberAdmitted(let p): try body("member:", o, p.member)
+        case .memberContributionPaid(let p): try body("member:", o, p.member)
+        case .memberLeft(let p): try body("member:", o, p.member)
+        case .boardElected: try body("board:", o, nil)
+        case .placementStarted(let p): try body("person:", o, p.person)
+        case .placementChanged(let p): try body("person:", o, p.person)
+        case .placementEnded(let p): try body("person:", o, p.person)
+        case .invoiceIssued(let p): try body("invoice:", o, p.invoice)
+        case .invoicePaid(let p): try body("invoice:", o, p.invoice)
+        case .invoiceCredited(let p): try body("invoice:", o, p.invoice)
+        case .billReceived(let p): try body("bill:", o, p.bill)
+        case .billPaid(let p): try body("bill:", o, p.bill)
+        case .grantAwarded(let p): try body("grant:", o, p.grant)
+        case .grantReceived(let p): try body("grant:", o, p.grant)
+        case .grantUsed(let p): try body("grant:", o, p.grant)
+        case .grantRepaid(let p): try body("grant:", o, p.grant)
+        case .subsidyReceived(let p): if let person = p.person { try body("person:", o, person) }
+        case .eventReversed(let p): try body("reversal:", String(p.seq), nil)
         default: break
         }
     }

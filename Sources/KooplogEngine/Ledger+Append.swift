@@ -273,8 +273,7 @@ extension Ledger {
         _ recorded: RecordedEvent, payload: [UInt8], form: [UInt8]? = nil, streams: [String]? = nil,
         hashed: (seq: UInt64, prev: Digest, hash: Digest)? = nil, after head: LogHead, pending: inout PendingWrites, _ txn: inout Transaction
     ) throws -> LogHead {
-        let event = recorded.event
-        let record = PendingRecord(payload: payload, id: event.id, streams: streams ?? event.streams, hashed: hashed)
+        let record = PendingRecord(payload: payload, id: recorded.event.id, streams: streams ?? recorded.event.streams, hashed: hashed)
         let newHead = try log.append(record, after: head, &txn, batch: &pending.log)
         if decodedDatabase != nil { pending.forms.append((recorded.seq, form ?? recorded.decodedForm)) }
         return newHead

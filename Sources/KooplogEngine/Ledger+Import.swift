@@ -94,26 +94,34 @@ extension Ledger {
         let size = Limits.decodeChunkEvents
         let chunks = stride(from: 0, to: starts.count, by: size).map { $0..<min($0 + size, starts.count) }
         let outputs = try block.bytes.withUnsafeBufferPointer { bytes in
-            try Workers.map(chunks, workers: Workers.count) { chunk, _ -> (lines: [ExportedLine], refusal: Refusal?) in
+            try Workers.map(chunks, workers: Workers.count) { chunk, _ -> (lines: [ExportedLine], streams: StreamEntries, refusal: Refusal?) in
                 var lines: [ExportedLine] = []
                 lines.reserveCapacity(chunk.count)
+                var streams = StreamEntries()
                 for (line, range) in starts[chunk] {
+                    let exported: ExportedLine
                     do throws(Refusal) {
-                        lines.append(try ExportedLine.decode(UnsafeBufferPointer(rebasing: bytes[range]), line: line))
+                        exported = try ExportedLine.decode(UnsafeBufferPointer(rebasing: bytes[range]), line: line)
                     } catch {
-                        return (lines, error)
+                        return (lines, streams, error)
                     }
+                    // Its stream entries, named from their parts (no string per name).
+                    try exported.recorded.event.forEachStream { kind, first, second in
+                        try streams.add(kind: kind, first, second, seq: exported.seq)
+                    }
+                    lines.append(exported)
                 }
-                return (lines, nil)
+                return (lines, streams, nil)
             }
         }
-        var lines: [ExportedLine] = []
+        var (lines, streams) = ([ExportedLine](), StreamEntries())
         lines.reserveCapacity(starts.count)
         for output in outputs {
             lines += output.lines
-            if let refusal = output.refusal { return DecodedBlock(lines: lines, refusal: refusal) }
+            streams.append(output.streams)
+            if let refusal = output.refusal { return DecodedBlock(lines: lines, streams: streams, refusal: refusal) }
         }
-        return DecodedBlock(lines: lines, refusal: nil)
+        return DecodedBlock(lines: lines, streams: streams, refusal: nil)
     }
 
     /// Stores decoded exported events after `after` in one write transaction: each must follow
@@ -144,7 +152,7 @@ extension Ledger {
                     // The hash the decoding worker computed for this seq and prev (when the payload
                     // was the exported one) is stored without computing it again.
                     head = try store(
-                        exported.recorded, payload: exported.payload, form: exported.form, streams: exported.streams,
+                        exported.recorded, payload: exported.payload, form: exported.form, streams: [],
                         hashed: exported.hashed ? (seq, exported.prev, exported.hash) : nil, after: head, pending: &pending, &pointer.pointee)
                     guard head.hash == exported.hash else { throw ExportedLine.changed(line: line, seq: seq, hash: head.hash, exported: exported.hash) }
                 }
@@ -167,10 +175,9 @@ final class ExportedLine {
     let hash: Digest
     let recorded: RecordedEvent
     let payload: [UInt8]
-    /// `recorded.decodedForm` and `recorded.event.streams`, made here on a worker rather than by
-    /// the writer.
+    /// `recorded.decodedForm`, made here on a worker rather than by the writer (and the line's
+    /// stream entries are indexed on the worker too, `DecodedBlock.streams`).
     let form: [UInt8]
-    let streams: [String]
     /// Whether `hash` was computed here from `seq`, `prev` and `payload` (`RecordFormat.hash`):
     /// the payload the typed event writes is the exported one.
     let hashed: Bool
@@ -226,7 +233,6 @@ final class ExportedLine {
         self.payload = payload
         self.hashed = hashed
         form = recorded.decodedForm
-        streams = recorded.event.streams
     }
 
     /// The refusal of an event whose hash is not the exported one.
@@ -244,18 +250,24 @@ final class StoredLines: @unchecked Sendable {
     func free() { block = nil }
 }
 
-/// A block's lines decoded: those before the first refusal, and that refusal; and their streams,
-/// indexed here, on the thread that decodes, not by the writer (the index's dictionary, its
-/// sorting and freeing had been ~12 % of the writer's samples).
+/// A block's lines decoded: those before the first refusal, and that refusal; and their stream
+/// entries, indexed on the workers that decode, not by the writer (the index's dictionary, its
+/// sorting and freeing had been ~12 % of the writer's samples). The batch covers the seqs the
+/// lines claim, first to last; the writer stores a line only at the seq after the head, so lines
+/// whose seqs do not follow one another are refused before any entry of theirs is written.
 struct DecodedBlock {
     let lines: [ExportedLine]
     let refusal: Refusal?
     let streams: AppendBatch
 
-    init(lines: [ExportedLine], refusal: Refusal?) {
+    init(lines: [ExportedLine], streams: StreamEntries, refusal: Refusal?) {
         self.lines = lines
         self.refusal = refusal
-        streams = AppendBatch.indexed(lines.map { (seq: $0.seq, streams: $0.streams) })
+        if let first = lines.first?.seq, let last = lines.last?.seq, first <= last {
+            self.streams = AppendBatch(indexed: streams, covering: first...last)
+        } else {
+            self.streams = AppendBatch()
+        }
     }
 }
 

@@ -2,20 +2,46 @@ internal import CLMDB
 import Crypto
 import Glibc
 
-/// A SHA-256 digest: 32 bytes.
+/// A SHA-256 digest: 32 bytes, held inline as four words (no allocation: an import carries two
+/// per line and every head one; as an array each was an allocation and its reference counting).
 public struct Digest: Hashable, Sendable, CustomStringConvertible {
     public static let byteCount = 32
     /// The first event's `prev`: 32 zero bytes.
-    public static let zero = Digest(uncheckedBytes: [UInt8](repeating: 0, count: 32))
+    public static let zero = Digest()
 
-    public let bytes: [UInt8]
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
-    init(uncheckedBytes bytes: [UInt8]) { self.bytes = bytes }
+    private init() {}
+
+    /// The 32 bytes of `buffer` (exactly 32).
+    init(unchecked buffer: UnsafeRawBufferPointer) {
+        precondition(buffer.count == Digest.byteCount, "a digest is 32 bytes")
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: buffer) }
+    }
 
     /// 32 bytes, or nil.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == Digest.byteCount else { return nil }
-        self.bytes = Array(bytes)
+        withUnsafeMutableBytes(of: &words) { $0.copyBytes(from: bytes) }
+    }
+
+    /// The 32 bytes, in a new array.
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// Calls `body` with the 32 bytes (valid only inside `body`).
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try Swift.withUnsafeBytes(of: words, body)
+    }
+
+    public static func == (lhs: Digest, rhs: Digest) -> Bool {
+        lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2 && lhs.words.3 == rhs.words.3
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
     }
 
     /// 64 lowercase or uppercase hex digits, or nil.
@@ -23,29 +49,30 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
 
     /// 64 lowercase or uppercase hex digits as UTF-8 bytes (read where they lie), or nil.
     public init?(hexDigits utf8: some RandomAccessCollection<UInt8>) {
-        guard utf8.count == 64,
-            let bytes = utf8.withContiguousStorageIfAvailable(Digest.bytes(hexDigits:)) ?? Array(utf8).withUnsafeBufferPointer(Digest.bytes(hexDigits:))
-        else { return nil }
-        self.bytes = bytes
+        guard utf8.count == 64 else { return nil }
+        var digest = Digest()
+        let valid = withUnsafeMutableBytes(of: &digest.words) { out in
+            utf8.withContiguousStorageIfAvailable { Digest.read(hexDigits: $0, into: out) }
+                ?? Array(utf8).withUnsafeBufferPointer { Digest.read(hexDigits: $0, into: out) }
+        }
+        guard valid else { return nil }
+        self = digest
     }
 
-    /// The 32 bytes 64 hex digits spell, or nil: each digit looked up in a table (an import reads
-    /// two digests per line).
-    private static func bytes(hexDigits hex: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
-        guard hex.count == 64 else { return nil }
+    /// Writes the 32 bytes 64 hex digits spell into `out`; false when a digit is not one: each
+    /// digit looked up in a table (an import reads two digests per line).
+    private static func read(hexDigits hex: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableRawBufferPointer) -> Bool {
+        guard hex.count == 64 else { return false }
         var invalid: UInt8 = 0
-        let bytes = nibbles.withUnsafeBufferPointer { nibbles in
-            [UInt8](unsafeUninitializedCapacity: 32) { out, count in
-                for index in 0..<32 {
-                    let high = nibbles[Int(hex[2 * index])]
-                    let low = nibbles[Int(hex[2 * index + 1])]
-                    invalid |= (high | low) & 0xF0
-                    out[index] = high << 4 | low & 0x0F
-                }
-                count = 32
+        nibbles.withUnsafeBufferPointer { nibbles in
+            for index in 0..<32 {
+                let high = nibbles[Int(hex[2 * index])]
+                let low = nibbles[Int(hex[2 * index + 1])]
+                invalid |= (high | low) & 0xF0
+                out[index] = high << 4 | low & 0x0F
             }
         }
-        return invalid == 0 ? bytes : nil
+        return invalid == 0
     }
 
     /// Each byte's value as a hex digit, or 0xFF.
@@ -64,10 +91,12 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
     /// Appends the 64 lowercase hex digits to `out`.
     public func appendHex(to out: inout [UInt8]) {
         // Written into a buffer on the stack, then appended at once (one capacity check, not 64).
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * bytes.count) { hex in
-            for (index, byte) in bytes.enumerated() {
-                hex[2 * index] = Digest.hexDigit(byte >> 4)
-                hex[2 * index + 1] = Digest.hexDigit(byte & 0x0f)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * Digest.byteCount) { hex in
+            withUnsafeBytes { bytes in
+                for (index, byte) in bytes.enumerated() {
+                    hex[2 * index] = Digest.hexDigit(byte >> 4)
+                    hex[2 * index + 1] = Digest.hexDigit(byte & 0x0f)
+                }
             }
             out.append(contentsOf: UnsafeBufferPointer(hex))
         }
@@ -82,7 +111,7 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
         var hasher = SHA256()
         for part in parts { hasher.update(bufferPointer: part) }
         // Copied as bytes (Array(digest) iterated the digest's sequence, ~500 instructions).
-        return Digest(uncheckedBytes: hasher.finalize().withUnsafeBytes { Array($0) })
+        return hasher.finalize().withUnsafeBytes { Digest(unchecked: $0) }
     }
 
     /// Whether SHA-256(`first` ‖ `second`) is `expected` (32 bytes), without a `Digest` or an
@@ -95,7 +124,7 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whether `buffer` holds exactly these bytes.
-    public func equals(_ buffer: UnsafeRawBufferPointer) -> Bool { bytes.withUnsafeBytes { Digest.same($0, buffer) } }
+    public func equals(_ buffer: UnsafeRawBufferPointer) -> Bool { withUnsafeBytes { Digest.same($0, buffer) } }
 
     /// Whether `digest` (32 bytes) and `buffer` hold the same bytes. memcmp: the chain check
     /// compares two digests per record (elementsEqual went byte by byte through the generic
@@ -145,27 +174,8 @@ public struct PayloadDigest {
 
     /// The digest of the payloads added so far.
     public func finalize() -> Digest {
-        Digest(uncheckedBytes: hasher.finalize().withUnsafeBytes { Array($0) })
+        hasher.finalize().withUnsafeBytes { Digest(unchecked: $0) }
     }
-}
-
-/// A digest's 32 bytes held inline (no allocation), for the chain check's `prev` record by record.
-struct InlineDigest {
-    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-
-    /// The all-zero digest (`Digest.zero`).
-    init() {}
-
-    /// The 32 bytes of `buffer`.
-    init(_ buffer: UnsafeRawBufferPointer) {
-        precondition(buffer.count == 32, "a digest is 32 bytes")
-        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: buffer) }
-    }
-
-    /// Whether `buffer` holds exactly these bytes.
-    func equals(_ buffer: UnsafeRawBufferPointer) -> Bool { withUnsafeBytes(of: words) { Digest.same($0, buffer) } }
-
-    var digest: Digest { withUnsafeBytes(of: words) { Digest(uncheckedBytes: Array($0)) } }
 }
 
 /// The head of the log: the last sequence and its hash (`0` and `Digest.zero` when empty).
@@ -187,13 +197,13 @@ public struct LogHead: Hashable, Sendable {
 /// inlined.
 public enum KeyOrder {
     public static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        a.withUnsafeBytes { x in
-            b.withUnsafeBytes { y in
-                let common = min(x.count, y.count)
-                let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
-                return order != 0 ? order < 0 : x.count < y.count
-            }
-        }
+        a.withUnsafeBytes { x in b.withUnsafeBytes { y in precedes(x, y) } }
+    }
+
+    public static func precedes(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Bool {
+        let common = min(x.count, y.count)
+        let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+        return order != 0 ? order < 0 : x.count < y.count
     }
 }
 

@@ -58,7 +58,7 @@ public struct EventLog: Sendable {
     public func head(_ txn: borrowing Transaction) throws -> LogHead {
         guard let stored = try txn.get(meta, EventLog.headKey) else { return .empty }
         guard stored.count == 40 else { throw StoreError.integrity.with("meta.head has \(stored.count) bytes, not 40") }
-        return LogHead(seq: BigEndian.uint64(stored), hash: Digest(uncheckedBytes: Array(stored[8..<40])))
+        return LogHead(seq: BigEndian.uint64(stored), hash: Digest(bytes: stored[8..<40])!)
     }
 
     /// The head, checked against the last stored record (the read-side check of the head invariant).
@@ -69,8 +69,8 @@ public struct EventLog: Sendable {
             return head
         }
         let lastSeq = BigEndian.uint64(last.key)
-        let lastHash = Array(last.value[RecordFormat.hashOffset..<RecordFormat.hashOffset + 32])
-        if lastSeq != head.seq || lastHash != head.hash.bytes {
+        let lastHash = Digest(bytes: last.value[RecordFormat.hashOffset..<min(last.value.count, RecordFormat.hashOffset + 32)])
+        if lastSeq != head.seq || lastHash != head.hash {
             throw StoreError.integrity.with("meta.head (seq \(head.seq)) does not match the last record (seq \(lastSeq))")
         }
         return head
@@ -282,15 +282,8 @@ public struct EventLog: Sendable {
         guard pending.payload.count + RecordFormat.payloadOffset <= Limits.recordBytesMax else {
             throw StoreError.limitExceeded.with("record of \(pending.payload.count) bytes (at most \(Limits.recordBytesMax))")
         }
-        guard pending.streams.count <= Limits.streamsPerEventMax else {
-            throw StoreError.limitExceeded.with("\(pending.streams.count) streams (at most \(Limits.streamsPerEventMax))")
-        }
-        for stream in pending.streams {
-            let count = stream.utf8.count
-            guard count > 0, count <= Limits.streamBytesMax else {
-                throw StoreError.limitExceeded.with("stream name of \(count) bytes")
-            }
-        }
+        try StreamEntries.checkStreams(count: pending.streams.count)
+        for stream in pending.streams { try StreamEntries.checkName(byteCount: stream.utf8.count) }
         let seq = head.seq + 1
         if let covered = batch.covered, !covered.contains(seq) {
             throw StoreError.integrity.with("seq \(seq) is not one of the seqs \(covered) whose streams the batch indexed")
@@ -315,7 +308,7 @@ public struct EventLog: Sendable {
             try txn.put(ids, idKey, key, mode: .noOverwrite)
         }
         if batch.covered == nil {
-            for stream in pending.streams { batch.streams[stream, default: []].append(seq) }
+            for stream in pending.streams { try batch.entries.add(stream, seq: seq) }
         }
         return LogHead(seq: seq, hash: hash)
     }
@@ -337,15 +330,14 @@ public struct EventLog: Sendable {
     /// Writes a batch's stream entries, the streams in name order through one cursor, each
     /// stream's seqs after those it holds.
     private func index(_ batch: AppendBatch, _ txn: inout Transaction, release: () -> Void) throws {
-        let named = batch.named ?? AppendBatch.named(batch.streams)
-        guard !named.isEmpty else { return }
+        guard !batch.entries.isEmpty else { return }
         try txn.withPuts(streams) { cursor in
-            for (index, (name, seqs)) in named.enumerated() {
-                if Limits.memoryCheckDue(afterWrite: index) { release() }
-                try name.withUnsafeBytes { key in
-                    for seq in seqs {
-                        try withUnsafeBytes(of: seq.bigEndian) { value in try cursor.put(key, value, mode: .appendDuplicate) }
-                    }
+            var written = 0
+            try batch.entries.forEachStream { name, seqs in
+                written += 1
+                if Limits.memoryCheckDue(afterWrite: written) { release() }
+                for seq in seqs {
+                    try withUnsafeBytes(of: seq.bigEndian) { value in try cursor.put(name, value, mode: .appendDuplicate) }
                 }
             }
         }
@@ -368,18 +360,20 @@ public struct EventLog: Sendable {
         var next: UInt64 = 1
         while next <= head.seq {
             let last = min(head.seq, next + UInt64(Limits.readChunkRecords) - 1)
-            var records: [(seq: UInt64, streams: [String])] = []
-            var carried: [(id: String, seq: UInt64)] = []
+            var batch = AppendBatch()
+            var (records, carried) = (0, [(id: String, seq: UInt64)]())
             try scan(from: next, to: last, txn) { view in
                 let described = try describe(view)
-                records.append((view.seq, described.streams))
+                try StreamEntries.checkStreams(count: described.streams.count)
+                for stream in described.streams { try batch.entries.add(stream, seq: view.seq) }
                 if let id = described.id { carried.append((id, view.seq)) }
+                records += 1
                 return true
             }
-            guard records.count == Int(last - next + 1) else {
-                throw StoreError.integrity.with("the log holds \(records.count) records in seq \(next)…\(last)")
+            guard records == Int(last - next + 1) else {
+                throw StoreError.integrity.with("the log holds \(records) records in seq \(next)…\(last)")
             }
-            try index(AppendBatch.indexed(records), &txn, release: release)
+            try index(batch, &txn, release: release)
             for (id, seq) in carried {
                 do {
                     try txn.put(ids, Array(id.utf8), BigEndian.bytes(seq), mode: .noOverwrite)
@@ -388,7 +382,7 @@ public struct EventLog: Sendable {
                     throw StoreError.integrity.with("the id \(id) is carried by \(first) and seq \(seq): an id names one event")
                 }
             }
-            entries += records.reduce(0) { $0 + $1.streams.count }
+            entries += batch.entries.count
             idCount += carried.count
             release()
             progress(last)
@@ -406,41 +400,37 @@ public struct EventLog: Sendable {
 
 /// The stream entries of a batch of appends, kept until `EventLog.finish` writes them.
 public struct AppendBatch: Sendable {
-    /// New seqs by stream name, each in ascending order.
-    fileprivate var streams: [String: [UInt64]] = [:]
-    /// The entries of a batch indexed ahead (`indexed`), in the index's order, and the seqs of
-    /// the records they are of: `append` then checks each record's seq against them instead of
-    /// adding its streams, and `finish` that the batch ended at the last.
-    fileprivate var named: [(name: [UInt8], seqs: [UInt64])]?
+    /// The batch's stream entries: added as the records are appended, or indexed ahead.
+    fileprivate var entries = StreamEntries()
+    /// The seqs of the records a batch indexed ahead is of: `append` then checks each record's
+    /// seq against them instead of adding its streams, and `finish` that the batch ended at the last.
     fileprivate var covered: ClosedRange<UInt64>?
 
     public init() {}
 
     /// A batch whose records' streams are indexed before its write transaction, on another
     /// thread than the writer's (an import indexes a block while the block before is stored):
-    /// `records` are the seqs, consecutive from the first, and the streams of the records the
-    /// batch will append, in that order. Appending them must still pass each record's streams,
-    /// which `append` checks against the limits as always. Seqs that do not follow one another
-    /// give a batch that is not indexed ahead (`append` adds each record's streams as it goes).
-    public static func indexed(_ records: [(seq: UInt64, streams: [String])]) -> AppendBatch {
+    /// `entries` are those of the records `seqs` the batch will append (which `StreamEntries`
+    /// checked against the limits as they were added).
+    public init(indexed entries: StreamEntries, covering seqs: ClosedRange<UInt64>) {
+        self.entries = entries
+        covered = seqs
+    }
+
+    /// A batch indexed ahead from `records`, their seqs and streams, consecutive from the first.
+    /// Seqs that do not follow one another give a batch that is not indexed ahead (`append` adds
+    /// each record's streams as it goes).
+    public static func indexed(_ records: [(seq: UInt64, streams: [String])]) throws -> AppendBatch {
         guard let first = records.first?.seq else { return AppendBatch() }
-        var streams: [String: [UInt64]] = [:]
+        var entries = StreamEntries()
         var next = first
         for (seq, names) in records {
             guard seq == next, seq < .max else { return AppendBatch() }
             next = seq + 1
-            for name in names { streams[name, default: []].append(seq) }
+            try StreamEntries.checkStreams(count: names.count)
+            for name in names { try entries.add(name, seq: seq) }
         }
-        var batch = AppendBatch()
-        batch.named = named(streams)
-        batch.covered = first...(next - 1)
-        return batch
-    }
-
-    /// New seqs by stream name in the index's own order, by the names' bytes (comparing the
-    /// strings went by Unicode scalars: ~280 instructions more per event in a 100 000-event batch).
-    fileprivate static func named(_ streams: [String: [UInt64]]) -> [(name: [UInt8], seqs: [UInt64])] {
-        streams.map { (name: Array($0.key.utf8), seqs: $0.value) }.sorted { KeyOrder.precedes($0.name, $1.name) }
+        return AppendBatch(indexed: entries, covering: first...(next - 1))
     }
 }
 
@@ -505,7 +495,7 @@ extension EventLog {
     }
 
     /// Why a record breaks the chain, or nil.
-    static func problem(_ view: RecordView, expectedSeq: UInt64, prev: InlineDigest) -> String? {
+    static func problem(_ view: RecordView, expectedSeq: UInt64, prev: Digest) -> String? {
         if view.seq != expectedSeq { return "sequence gap: expected seq \(expectedSeq), found \(view.seq)" }
         if !view.isWellFormed { return "record is malformed (length \(view.raw.count) or unknown format byte)" }
         if view.embeddedSeq != view.seq { return "record says seq \(view.embeddedSeq) but is stored under seq \(view.seq)" }
@@ -519,9 +509,8 @@ extension EventLog {
 struct ChainChecker {
     private var checked = ChainCheck()
     private var expectedSeq: UInt64 = 1
-    /// The last good record's hash (all zeros before the first), held inline: a `Digest` per
-    /// record was two allocations.
-    private var prev = InlineDigest()
+    /// The last good record's hash (all zeros before the first).
+    private var prev = Digest.zero
 
     /// Whether the record continues the chain; records the first that does not.
     mutating func accept(_ view: RecordView) -> Bool {
@@ -529,7 +518,7 @@ struct ChainChecker {
             checked.firstBad = (min(view.seq, expectedSeq), problem)
             return false
         }
-        prev = InlineDigest(view.hash)
+        prev = Digest(unchecked: view.hash)
         checked.records += 1
         expectedSeq += 1
         return true
@@ -538,7 +527,7 @@ struct ChainChecker {
     /// The check, with `meta.head` compared to where the chain ended.
     func finish(_ snapshot: LogSnapshot) -> ChainCheck {
         var check = checked
-        check.head = LogHead(seq: expectedSeq - 1, hash: prev.digest)  // the last good record
+        check.head = LogHead(seq: expectedSeq - 1, hash: prev)  // the last good record
         if check.firstBad == nil, snapshot.head != check.head {
             check.firstBad = (
                 min(snapshot.head.seq, check.head.seq) + 1,

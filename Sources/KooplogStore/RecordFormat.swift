@@ -24,7 +24,7 @@ public enum RecordFormat {
     /// seq, prev and payload, on another thread).
     static func write(seq: UInt64, prev: Digest, payload: [UInt8], hashed: Digest? = nil, into bytes: UnsafeMutableRawBufferPointer) -> Digest {
         precondition(bytes.count == payloadOffset + payload.count, "a record's room is its header and payload")
-        prev.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: bytes[prevOffset..<hashOffset]).copyMemory(from: $0) }
+        prev.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: bytes[prevOffset..<hashOffset]).copyMemory(from: $0) }
         bytes[formatOffset] = version
         bytes.storeBytes(of: seq.bigEndian, toByteOffset: seqOffset, as: UInt64.self)
         payload.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: bytes[payloadOffset...]).copyMemory(from: $0) }
@@ -33,7 +33,7 @@ public enum RecordFormat {
         let hash =
             hashed
             ?? Digest.sha256(UnsafeRawBufferPointer(rebasing: record[prevOffset..<hashOffset]), UnsafeRawBufferPointer(rebasing: record[formatOffset...]))
-        hash.bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: bytes[hashOffset..<formatOffset]).copyMemory(from: $0) }
+        hash.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: bytes[hashOffset..<formatOffset]).copyMemory(from: $0) }
         return hash
     }
 
@@ -43,7 +43,7 @@ public enum RecordFormat {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 9) { header in
             header[0] = version
             UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(header)[1...]).storeBytes(of: seq.bigEndian, as: UInt64.self)
-            return prev.bytes.withUnsafeBytes { Digest.sha256($0, UnsafeRawBufferPointer(header), payload) }
+            return prev.withUnsafeBytes { Digest.sha256($0, UnsafeRawBufferPointer(header), payload) }
         }
     }
 }
@@ -83,7 +83,7 @@ public struct RecordView {
 
     /// Copies the record out.
     public func copy() -> StoredRecord {
-        StoredRecord(seq: seq, prev: Digest(uncheckedBytes: Array(prev)), hash: Digest(uncheckedBytes: Array(hash)), payload: Array(payload))
+        StoredRecord(seq: seq, prev: Digest(unchecked: prev), hash: Digest(unchecked: hash), payload: Array(payload))
     }
 }
 

@@ -95,7 +95,7 @@ struct EventLogTests {
                 for index in range { head = try oneLog.append(record(index), after: head, &txn) }
             }
             // Indexed before the transaction, as an import does (on its read-ahead thread).
-            let indexed = AppendBatch.indexed(range.map { (seq: UInt64($0 + 1), streams: sampleStreams($0)) })
+            let indexed = try AppendBatch.indexed(range.map { (seq: UInt64($0 + 1), streams: sampleStreams($0)) })
             try aheadEnvironment.write { txn in
                 var head = try aheadLog.head(txn)
                 var batch = indexed
@@ -142,9 +142,9 @@ struct EventLogTests {
         do {
             try environment.write { txn in
                 let head = try log.head(txn)
-                var batch = AppendBatch.indexed([(seq: head.seq + 2, streams: ["all"])])
+                var batch = try AppendBatch.indexed([(seq: head.seq + 2, streams: ["all"])])
                 #expect(throws: StoreError.integrity) { try log.append(record(700), after: head, &txn, batch: &batch) }
-                batch = AppendBatch.indexed([(seq: head.seq + 1, streams: ["all"]), (seq: head.seq + 2, streams: ["all"])])
+                batch = try AppendBatch.indexed([(seq: head.seq + 1, streams: ["all"]), (seq: head.seq + 2, streams: ["all"])])
                 let next = try log.append(record(700), after: head, &txn, batch: &batch)
                 #expect(throws: StoreError.integrity) { try log.finish(batch, head: next, &txn) }
                 throw StoreError.conflict  // nothing of this is kept
@@ -157,7 +157,7 @@ struct EventLogTests {
         // records' own streams).
         try environment.write { txn in
             let head = try log.head(txn)
-            var batch = AppendBatch.indexed([(seq: head.seq + 1, streams: ["gap"]), (seq: head.seq + 3, streams: ["gap"])])
+            var batch = try AppendBatch.indexed([(seq: head.seq + 1, streams: ["gap"]), (seq: head.seq + 3, streams: ["gap"])])
             let next = try log.append(record(701), after: head, &txn, batch: &batch)
             try log.finish(batch, head: next, &txn)
         }
