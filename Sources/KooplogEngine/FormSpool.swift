@@ -30,6 +30,7 @@ final class FormSpool: @unchecked Sendable {
         for (index, orgs) in groups.enumerated() {
             for org in orgs { group[OrganisationBytes(text: org)] = index }
         }
+        raiseOpenFileLimit(toAtLeast: groups.count + 256)
         var files: [Int32] = []
         for _ in groups {
             guard let file = temporaryFile() else {
@@ -71,6 +72,16 @@ final class FormSpool: @unchecked Sendable {
 
     /// Bytes a group's forms gather before they are written out (a hundred groups at 10^7 events).
     private static let spoolBufferBytes = 64 << 10
+
+    /// Raises the soft limit of open files to `count` (at most the hard limit) when it is lower:
+    /// a file per group is a hundred at 10^7 events and a thousand at 10^8, where the usual soft
+    /// limit of 1 024 would have left the spool to fall back on lookups. Best effort.
+    static func raiseOpenFileLimit(toAtLeast count: Int) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(count) else { return }
+        limit.rlim_cur = min(limit.rlim_max, rlim_t(count))
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)  // best effort: the spool falls back on lookups
+    }
 
     /// A file in `$TMPDIR` (or /tmp), unlinked at once: gone when closed, whatever happens.
     static func temporaryFile() -> Int32? {
