@@ -117,6 +117,25 @@ struct StreamFingerprintTests {
         #expect(throws: StoreError.integrity) { try environment.read { txn in try log.streamSequences("one:short", txn) } }
     }
 
+    @Test("reading one long stream drops mapped pages as it goes: a release per 512 pages of seqs, not per 512 streams")
+    func releasesWithinAStream() throws {
+        let directory = TemporaryDirectory()
+        let (environment, log) = try makeStore(directory)
+        // One stream of 600 000 seqs (~1 200 pages of ~500), put straight into the index.
+        try environment.write { txn in
+            try txn.withPuts(log.streams) { cursor in
+                let name = Array("type:long".utf8)
+                for seq in 1...UInt64(600_000) {
+                    try name.withUnsafeBytes { key in try withUnsafeBytes(of: seq.bigEndian) { try cursor.put(key, $0, mode: .appendDuplicate) } }
+                }
+            }
+        }
+        var releases = 0
+        let fingerprint = try environment.read { txn in try log.streamFingerprint(txn) { releases += 1 } }
+        #expect(fingerprint.tallies.map(\.entries) == [600_000])
+        #expect(releases >= 2, "released \(releases) times")
+    }
+
     @Test("the indexes derived again from the log equal those the appends wrote; an id two records carry is refused and nothing changes")
     func indexesDerivedAgain() throws {
         let directory = TemporaryDirectory()
