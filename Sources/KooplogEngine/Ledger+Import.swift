@@ -145,15 +145,13 @@ extension Ledger {
                             "line \(line) (seq \(seq)): prev does not equal the hash of seq \(head.seq): the export's chain is broken")
                     }
                     do {
-                        try RuleBook.apply(exported.recorded.event, seq: seq, to: &state)
+                        try exported.applyRules(seq: seq, to: &state)
                     } catch let refusal as Refusal {
                         throw Refusal(refusal.code, field: refusal.field, "line \(line) (seq \(seq), \(exported.recorded.event.type)): \(refusal.message)")
                     }
                     // The hash the decoding worker computed for this seq and prev (when the payload
                     // was the exported one) is stored without computing it again.
-                    head = try store(
-                        exported.recorded, payload: exported.payload, form: exported.form, streams: [],
-                        hashed: exported.hashed ? (seq, exported.prev, exported.hash) : nil, after: head, pending: &pending, &pointer.pointee)
+                    head = try exported.store(in: self, seq: seq, after: head, pending: &pending, &pointer.pointee)
                     guard head.hash == exported.hash else { throw ExportedLine.changed(line: line, seq: seq, hash: head.hash, exported: exported.hash) }
                     state.storedLine()
                 }
@@ -241,6 +239,16 @@ final class ExportedLine {
         Refusal(
             .invalidValue, field: "hash",
             "line \(line) (seq \(seq)): the event's hash is \(hash.hex), not \(exported.hex) as exported: the event was changed")
+    }
+}
+
+extension ExportedLine {
+    /// The rules applied to this line's event, read where the line holds it.
+    func applyRules(seq: UInt64, to state: inout StoredRuleState) throws { try RuleBook.apply(recorded.event, seq: seq, to: &state) }
+
+    /// This line stored by `ledger` (see `Ledger.store`).
+    func store(in ledger: Ledger, seq: UInt64, after head: LogHead, pending: inout PendingWrites, _ txn: inout Transaction) throws -> LogHead {
+        try ledger.store(recorded, payload: payload, form: form, streams: [], hashed: hashed ? (seq, prev, hash) : nil, after: head, pending: &pending, &txn)
     }
 }
 
