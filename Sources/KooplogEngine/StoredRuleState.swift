@@ -121,7 +121,7 @@ struct StoredRuleState: RuleState {
             }
         }
         for (key, record) in changes where record == nil { try txn.pointee.delete(database, key) }
-        slots.byKey = slots.byKey.mapValues { Slot(record: $0.record, changed: false) }
+        slots.byKey.removeAll()  // the transaction holds them now; read again from it if asked for
     }
 }
 
