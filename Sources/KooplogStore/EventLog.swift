@@ -229,7 +229,7 @@ public struct EventLog: Sendable {
     public func streamEntries(ofKind kind: UInt64, _ txn: borrowing Transaction) throws -> [(name: String, seqs: [UInt64])] {
         var found: [(name: String, seqs: [UInt64])] = []
         // A known kind's names lie together from "<kind>:"; the kind "" is any name, so all are read.
-        let start = kind == 0 ? nil : withUnsafeBytes(of: kind.littleEndian) { Array($0.prefix { $0 != 0 }) + [UInt8(ascii: ":")] }
+        let start = kind == 0 ? nil : StreamFingerprint.kindBytes(kind) + [UInt8(ascii: ":")]
         try txn.scanDuplicatePages(streams, from: start) { name, seqs in
             if let start, !name.starts(with: start) { return false }
             guard StreamFingerprint.kind(of: name) == kind else { return true }
@@ -363,7 +363,6 @@ public struct EventLog: Sendable {
             var (records, carried) = (0, [(id: String, seq: UInt64)]())
             try scan(from: next, to: last, txn) { view in
                 let described = try describe(view)
-                try StreamEntries.checkStreams(count: described.streams.count)
                 for stream in described.streams { try batch.entries.add(stream, seq: view.seq) }
                 if let id = described.id { carried.append((id, view.seq)) }
                 records += 1
@@ -426,7 +425,6 @@ public struct AppendBatch: Sendable {
         for (seq, names) in records {
             guard seq == next, seq < .max else { return AppendBatch() }
             next = seq + 1
-            try StreamEntries.checkStreams(count: names.count)
             for name in names { try entries.add(name, seq: seq) }
         }
         return AppendBatch(indexed: entries, covering: first...(next - 1))

@@ -63,8 +63,7 @@ public struct StreamEntries: Sendable {
 
     /// Adds one entry: `seq` listed in the stream `name`.
     public mutating func add(_ name: String, seq: UInt64) throws {
-        var name = name
-        try name.withUTF8 { try add(UnsafeRawBufferPointer($0), seq: seq) }
+        try name.withRawUTF8 { try add($0, seq: seq) }
     }
 
     /// Adds one entry: `seq` listed in the stream named `kind`, `first`, and `/` and `second`
@@ -74,11 +73,11 @@ public struct StreamEntries: Sendable {
         precondition(kind.hasPointerRepresentation, "a stream kind of one character")
         let kindBytes = UnsafeRawBufferPointer(start: kind.utf8Start, count: kind.utf8CodeUnitCount)
         let hasSecond = second != nil
-        var (first, second) = (first, second ?? "")
+        let (first, second) = (first, second ?? "")
         let count = kindBytes.count + first.utf8.count + (hasSecond ? 1 + second.utf8.count : 0)
         try Self.checkName(byteCount: count)
-        try first.withUTF8 { firstBytes in
-            try second.withUTF8 { secondBytes in
+        try first.withRawUTF8 { firstBytes in
+            try second.withRawUTF8 { secondBytes in
                 try withUnsafeTemporaryAllocation(byteCount: count, alignment: 1) { name in
                     var at = 0
                     func put(_ part: UnsafeRawBufferPointer) {
@@ -86,11 +85,11 @@ public struct StreamEntries: Sendable {
                         at += part.count
                     }
                     put(kindBytes)
-                    put(UnsafeRawBufferPointer(firstBytes))
+                    put(firstBytes)
                     if hasSecond {
                         name[at] = UInt8(ascii: "/")
                         at += 1
-                        put(UnsafeRawBufferPointer(secondBytes))
+                        put(secondBytes)
                     }
                     try add(UnsafeRawBufferPointer(name), seq: seq)
                 }

@@ -18,9 +18,7 @@ public struct StreamFingerprint: Equatable, Sendable {
         fileprivate var sums: (UInt64, UInt64) = (0, 0)
 
         /// The kind: the stream names' text up to their colon.
-        public var kind: String {
-            withUnsafeBytes(of: packed.littleEndian) { bytes in String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self) }
-        }
+        public var kind: String { String(decoding: StreamFingerprint.kindBytes(packed), as: UTF8.self) }
 
         public static func == (lhs: Tally, rhs: Tally) -> Bool {
             lhs.packed == rhs.packed && lhs.entries == rhs.entries && lhs.sums == rhs.sums
@@ -34,12 +32,7 @@ public struct StreamFingerprint: Equatable, Sendable {
 
     /// Adds one entry: `seq` listed in the stream `name`.
     public mutating func add(_ name: String, seq: UInt64) {
-        let added: Bool =
-            name.utf8.withContiguousStorageIfAvailable { bytes in
-                add(UnsafeRawBufferPointer(bytes), seq: seq)
-                return true
-            } ?? false
-        if !added { Array(name.utf8).withUnsafeBytes { add($0, seq: seq) } }
+        name.withRawUTF8 { add($0, seq: seq) }
     }
 
     /// Adds one entry: `seq` listed in the stream named `kind`, `first`, and `/` and `second`
@@ -138,6 +131,11 @@ public struct StreamFingerprint: Equatable, Sendable {
         return 0
     }
 
+    /// The text of a packed kind, its bytes (without the colon): `kind(named:)` reversed.
+    static func kindBytes(_ packed: UInt64) -> [UInt8] {
+        withUnsafeBytes(of: packed.littleEndian) { Array($0.prefix { $0 != 0 }) }
+    }
+
     /// The packed kind of a kind's text (`"type"`), as `kind(of:)` gives it for `"type:…"`.
     public static func kind(named kind: String) -> UInt64 {
         Array((kind + ":").utf8).withUnsafeBytes { Self.kind(of: $0) }
@@ -220,14 +218,18 @@ struct NameHasher: Sendable {
 
     @inline(__always)
     mutating func add(_ text: String) {
-        let added: Bool =
-            text.utf8.withContiguousStorageIfAvailable { bytes in
-                add(UnsafeRawBufferPointer(bytes))
-                return true
-            } ?? false
-        if !added { Array(text.utf8).withUnsafeBytes { add($0) } }
+        text.withRawUTF8 { add($0) }
     }
 
     @inline(__always)
     func finish() -> UInt64 { StreamFingerprint.mix(hash ^ word ^ (count &* 0xC2B2_AE3D_27D4_EB4F)) }
+}
+
+extension String {
+    /// Calls `body` with the string's UTF-8 bytes, where they lie when the string is stored
+    /// contiguously (a native string), else copied (the store's stream names and ids).
+    func withRawUTF8<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        if let result = try utf8.withContiguousStorageIfAvailable({ try body(UnsafeRawBufferPointer($0)) }) { return result }
+        return try Array(utf8).withUnsafeBytes(body)
+    }
 }
